@@ -1,0 +1,46 @@
+# cvisor top-level entry points. Every target installs what is missing and configures first.
+JOBS      ?= $(shell nproc)
+BUILD     ?= build
+ASAN_DIR  ?= build-asan
+CMAKE_OPT ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all deps build build-asan demo test test-fast bench format clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) $(CMAKE_OPT)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN_DIR)/CMakeCache.txt: | deps
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DCVISOR_SANITIZE=ON
+
+build-asan: deps $(ASAN_DIR)/CMakeCache.txt
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+
+# A real, unmodified Debian program, sandboxed: the host's / is the read-only guest root.
+demo: build
+	@echo '$$ build/cvisor do -- /bin/ls -l /usr'
+	@$(BUILD)/cvisor do -- /bin/ls -l /usr
+	@echo
+	@echo '$$ build/cvisor do -- /usr/bin/python3 -c "import platform,sys; print(platform.uname().release, sys.version.split()[0], sum(range(10**6)))"'
+	@$(BUILD)/cvisor do -- /usr/bin/python3 -c "import platform,sys; print(platform.uname().release, sys.version.split()[0], sum(range(10**6)))"
+
+# The whole suite: the normal build, then the unit and syscall tests again under ASan+UBSan.
+test: build build-asan
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) -L sanitize
+
+bench: build
+	./bench/run.sh
+
+format:
+	find sentry platform fs netstack runsc-cli tests bench -name '*.[ch]' -print0 | xargs -0 clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_DIR)

@@ -1,0 +1,10 @@
+#include "platform/platform.h"
+
+#include <string.h>
+
+const struct platform_ops *platform_by_name(const char *name)
+{
+	if (strcmp(name, "ptrace") == 0)
+		return &platform_ptrace;
+	return NULL;
+}

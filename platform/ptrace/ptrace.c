@@ -1,0 +1,397 @@
+/*
+ * The ptrace platform.
+ *
+ * Each address space is a stub process (platform/ptrace/stub.S) forked by the Sentry thread
+ * that drives it, which is its tracer. The guest runs under PTRACE_SYSEMU: every system call
+ * stops before the host runs it, and the host never runs it. PTRACE_O_EXITKILL plus a
+ * parent-death signal make sure no stub outlives the Sentry. The stub lives in its own
+ * session, so signals from the host's terminal reach the Sentry, never the guest directly.
+ */
+#define _GNU_SOURCE
+#include "platform/platform.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sentry/log.h"
+
+extern const char cvisor_stub_elf[];
+extern const char cvisor_stub_elf_end[];
+
+struct pl_thread {
+	pid_t tid;
+	struct pl_as *as;
+};
+
+struct pl_as {
+	pid_t pid;
+	int mem_fd; /* /proc/<pid>/mem, for pokes through read-only protections */
+	uint64_t gadget; /* address of "syscall; int3" in the stub */
+	uint64_t vdso;
+	struct pl_thread main;
+};
+
+/* waitpid that retries on EINTR; returns the status or a negative errno. */
+static int wait_tid(pid_t tid, int *status)
+{
+	for (;;) {
+		pid_t r = waitpid(tid, status, __WALL);
+		if (r == tid)
+			return 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r < 0 ? -errno : -ECHILD;
+	}
+}
+
+static int stub_image_fd(void)
+{
+	size_t len = (size_t)(cvisor_stub_elf_end - cvisor_stub_elf);
+	int fd = memfd_create("cvisor-stub", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cvisor_stub_elf, len) != (ssize_t)len) {
+		int err = errno ? -errno : -EIO;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Runs in the forked child: becomes the stub. Only async-signal-safe calls here. */
+static void __attribute__((noreturn)) stub_child(int image_fd, pid_t sentry)
+{
+	static char *const argv[] = {"cvisor-stub", NULL};
+	static char *const envp[] = {NULL};
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != sentry)
+		_exit(126);
+	setsid();
+	if (image_fd > 0)
+		syscall(SYS_close_range, 0, image_fd - 1, 0);
+	syscall(SYS_close_range, image_fd + 1, ~0U, 0);
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
+		_exit(126);
+	syscall(SYS_execveat, image_fd, "", argv, envp, AT_EMPTY_PATH);
+	_exit(127);
+}
+
+static long inject(struct pl_thread *th, long nr, const uint64_t a[6]);
+
+/* Finds [vdso] and [stack] in the stub's maps; unmaps the stack the kernel gave it. */
+static int tidy_stub(struct pl_as *as)
+{
+	char path[64], line[512];
+	uint64_t stack_lo = 0, stack_hi = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", as->pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		if (strstr(line, "[vdso]"))
+			as->vdso = lo;
+		else if (strstr(line, "[stack]")) {
+			stack_lo = lo;
+			stack_hi = hi;
+		}
+	}
+	fclose(f);
+	if (stack_hi) {
+		uint64_t a[6] = {stack_lo, stack_hi - stack_lo};
+		long r = inject(&as->main, SYS_munmap, a);
+		if (r < 0)
+			return (int)r;
+	}
+	return 0;
+}
+
+static int pt_as_create(struct pl_as **out_as, struct pl_thread **out_th)
+{
+	int status, err;
+	pid_t sentry = getpid();
+	struct pl_as *as = calloc(1, sizeof(*as));
+	if (!as)
+		return -ENOMEM;
+	as->mem_fd = -1;
+	int image = stub_image_fd();
+	if (image < 0) {
+		err = image;
+		goto fail;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(image);
+		goto fail;
+	}
+	if (pid == 0)
+		stub_child(image, sentry);
+	close(image);
+	as->pid = pid;
+	as->main.tid = pid;
+	as->main.as = as;
+
+	/* The exec stops the stub with SIGTRAP before its first instruction. */
+	err = wait_tid(pid, &status);
+	if (err < 0)
+		goto fail;
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP) {
+		log_error("ptrace: stub did not start (wait status 0x%x)", status);
+		err = -ECHILD;
+		goto fail;
+	}
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)cvisor_stub_elf;
+	as->gadget = eh->e_entry;
+
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	as->mem_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (as->mem_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = tidy_stub(as);
+	if (err < 0)
+		goto fail;
+	*out_as = as;
+	*out_th = &as->main;
+	return 0;
+fail:
+	if (as->pid > 0) {
+		kill(as->pid, SIGKILL);
+		waitpid(as->pid, &status, __WALL);
+	}
+	if (as->mem_fd >= 0)
+		close(as->mem_fd);
+	free(as);
+	return err;
+}
+
+static void pt_as_destroy(struct pl_as *as)
+{
+	int status;
+	if (!as)
+		return;
+	if (as->pid > 0) {
+		kill(as->pid, SIGKILL);
+		while (waitpid(as->pid, &status, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	if (as->mem_fd >= 0)
+		close(as->mem_fd);
+	free(as);
+}
+
+static int is_fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP;
+}
+
+/* The kernel's internal restart codes must never reach a guest register at a stop: the
+ * host's own signal code would act on them and rewind rip. The Sentry restarts itself. */
+static void sanitize_result(pl_regs *r)
+{
+	long rax = (long)r->rax;
+	if ((long)r->orig_rax >= 0 && rax >= -516 && rax <= -512)
+		r->rax = (uint64_t)-EINTR;
+}
+
+static int pt_run(struct pl_thread *th, pl_regs *regs, struct pl_stop *stop)
+{
+	int status, err;
+	sanitize_result(regs);
+	if (ptrace(PTRACE_SETREGS, th->tid, 0, regs) < 0)
+		return -errno;
+	if (ptrace(PTRACE_SYSEMU, th->tid, 0, 0) < 0)
+		return -errno;
+	memset(stop, 0, sizeof(*stop));
+	err = wait_tid(th->tid, &status);
+	if (err < 0)
+		return err;
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		stop->kind = PL_STOP_EXITED;
+		stop->status = status;
+		return 0;
+	}
+	if (ptrace(PTRACE_GETREGS, th->tid, 0, regs) < 0)
+		return -errno;
+	int sig = WSTOPSIG(status);
+	if (sig == (SIGTRAP | 0x80)) {
+		stop->kind = PL_STOP_SYSCALL;
+		return 0;
+	}
+	stop->signo = sig;
+	ptrace(PTRACE_GETSIGINFO, th->tid, 0, &stop->info);
+	/* A fault raised by the CPU has si_code > 0; a kill() of SIGSEGV from outside is async. */
+	if (is_fault_signal(sig) && stop->info.si_code > 0)
+		stop->kind = PL_STOP_FAULT;
+	else
+		stop->kind = PL_STOP_SIGNAL;
+	return 0;
+}
+
+/* Runs one host syscall at the stub's gadget with the thread's state saved around it. */
+static long inject(struct pl_thread *th, long nr, const uint64_t a[6])
+{
+	pl_regs saved, r;
+	int status, err;
+	if (ptrace(PTRACE_GETREGS, th->tid, 0, &saved) < 0)
+		return -errno;
+	r = saved;
+	r.rip = th->as->gadget;
+	r.rax = (uint64_t)nr;
+	r.orig_rax = (uint64_t)-1;
+	r.rdi = a[0];
+	r.rsi = a[1];
+	r.rdx = a[2];
+	r.r10 = a[3];
+	r.r8 = a[4];
+	r.r9 = a[5];
+	if (ptrace(PTRACE_SETREGS, th->tid, 0, &r) < 0)
+		return -errno;
+	for (;;) {
+		if (ptrace(PTRACE_CONT, th->tid, 0, 0) < 0)
+			return -errno;
+		err = wait_tid(th->tid, &status);
+		if (err < 0)
+			return err;
+		if (!WIFSTOPPED(status))
+			return -ESRCH;
+		if (WSTOPSIG(status) == SIGTRAP)
+			break;
+		/* Some other host signal reached the stub meanwhile: not the guest's; drop it. */
+	}
+	if (ptrace(PTRACE_GETREGS, th->tid, 0, &r) < 0)
+		return -errno;
+	if (r.rip != th->as->gadget + 3) {
+		log_error("ptrace: injected syscall %ld trapped at %#llx", nr, r.rip);
+		return -EFAULT;
+	}
+	if (ptrace(PTRACE_SETREGS, th->tid, 0, &saved) < 0)
+		return -errno;
+	return (long)r.rax;
+}
+
+static long pt_host_syscall(struct pl_thread *th, long nr, const uint64_t args[6])
+{
+	return inject(th, nr, args);
+}
+
+/* Copies page by page so that a fault part-way gives a short count, not nothing. */
+static long vm_rw(pid_t pid, uint64_t addr, void *buf, size_t len, int write)
+{
+	enum { MAXV = 256 };
+	struct iovec local, remote[MAXV];
+	size_t done = 0;
+	while (done < len) {
+		size_t n = 0, chunk = 0;
+		uint64_t a = addr + done;
+		if (a < addr) /* wrapped */
+			break;
+		while (n < MAXV && done + chunk < len) {
+			size_t in_page = 4096 - ((a + chunk) & 4095);
+			size_t want = len - done - chunk;
+			size_t take = want < in_page ? want : in_page;
+			remote[n].iov_base = (void *)(uintptr_t)(a + chunk);
+			remote[n].iov_len = take;
+			chunk += take;
+			n++;
+		}
+		local.iov_base = (char *)buf + done;
+		local.iov_len = chunk;
+		ssize_t r = write ? process_vm_writev(pid, &local, 1, remote, n, 0)
+				  : process_vm_readv(pid, &local, 1, remote, n, 0);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+		if ((size_t)r < chunk)
+			break;
+	}
+	return done ? (long)done : (len ? -EFAULT : 0);
+}
+
+static long pt_read(struct pl_as *as, uint64_t addr, void *buf, size_t len)
+{
+	return vm_rw(as->pid, addr, buf, len, 0);
+}
+
+static long pt_write(struct pl_as *as, uint64_t addr, const void *buf, size_t len)
+{
+	return vm_rw(as->pid, addr, (void *)buf, len, 1);
+}
+
+static int pt_poke(struct pl_as *as, uint64_t addr, const void *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t r = pwrite(as->mem_fd, (const char *)buf + done, len - done,
+				   (off_t)(addr + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -EFAULT;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+static int pt_get_regs(struct pl_thread *th, pl_regs *regs)
+{
+	return ptrace(PTRACE_GETREGS, th->tid, 0, regs) < 0 ? -errno : 0;
+}
+
+static int pt_get_fpregs(struct pl_thread *th, pl_fpregs *fp)
+{
+	return ptrace(PTRACE_GETFPREGS, th->tid, 0, fp) < 0 ? -errno : 0;
+}
+
+static int pt_set_fpregs(struct pl_thread *th, const pl_fpregs *fp)
+{
+	return ptrace(PTRACE_SETFPREGS, th->tid, 0, fp) < 0 ? -errno : 0;
+}
+
+static uint64_t pt_vdso_base(struct pl_as *as)
+{
+	return as->vdso;
+}
+
+static pid_t pt_host_pid(struct pl_as *as)
+{
+	return as->pid;
+}
+
+const struct platform_ops platform_ptrace = {
+	.name = "ptrace",
+	.as_create = pt_as_create,
+	.as_destroy = pt_as_destroy,
+	.run = pt_run,
+	.read = pt_read,
+	.write = pt_write,
+	.poke = pt_poke,
+	.host_syscall = pt_host_syscall,
+	.get_regs = pt_get_regs,
+	.get_fpregs = pt_get_fpregs,
+	.set_fpregs = pt_set_fpregs,
+	.vdso_base = pt_vdso_base,
+	.host_pid = pt_host_pid,
+};

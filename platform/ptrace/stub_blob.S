@@ -1,0 +1,9 @@
+/* The stub's ELF image, embedded in cvisor so that no file outside the binary is needed. */
+	.section .rodata
+	.globl cvisor_stub_elf
+	.globl cvisor_stub_elf_end
+	.balign 16
+cvisor_stub_elf:
+	.incbin CVISOR_STUB_PATH
+cvisor_stub_elf_end:
+	.section .note.GNU-stack,"",@progbits

@@ -1,0 +1,154 @@
+/*
+ * cvisor do [--platform=P] [--strace] [--cwd DIR] [--] CMD [ARGS...]
+ *
+ * Runs CMD in a sandbox without a bundle: the host's / is the read-only root, the caller's
+ * environment and stdio are the guest's. The exit status is CMD's (128+signal when killed);
+ * 127 when CMD is missing or not found, 126 when it cannot be executed, as a shell would.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs/vfs.h"
+#include "platform/platform.h"
+#include "runsc-cli/cli.h"
+#include "sentry/exec.h"
+#include "sentry/log.h"
+#include "sentry/sandbox.h"
+
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND   127
+#define EXIT_RUNTIME     125 /* cvisor itself failed, as docker and podman report it */
+
+extern char **environ;
+
+struct do_opts {
+	const char *platform;
+	const char *cwd;
+	bool strace;
+};
+
+static int parse_do(int argc, char **argv, struct do_opts *o)
+{
+	enum { O_PLATFORM = 256, O_STRACE, O_CWD, O_NETWORK };
+	static const struct option opts[] = {
+		{"platform", required_argument, NULL, O_PLATFORM},
+		{"strace", no_argument, NULL, O_STRACE},
+		{"cwd", required_argument, NULL, O_CWD},
+		{0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case O_PLATFORM:
+			o->platform = optarg;
+			break;
+		case O_STRACE:
+			o->strace = true;
+			break;
+		case O_CWD:
+			o->cwd = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return optind;
+}
+
+static int exit_code_of(int status)
+{
+	if (status & 0x7f)
+		return 128 + (status & 0x7f);
+	return (status >> 8) & 0xff;
+}
+
+int cmd_do(const struct global_opts *g, int argc, char **argv)
+{
+	struct do_opts o = {.platform = "ptrace"};
+	struct sandbox *sb = NULL;
+	struct mount *root = NULL;
+	struct task *t = NULL;
+	char err[512] = "", found[PATH_MAX], cwd[PATH_MAX];
+	int ret = EXIT_RUNTIME, e;
+
+	int first = parse_do(argc, argv, &o);
+	if (first < 0) {
+		cli_error("do: usage: cvisor do [--platform=ptrace] [--strace] [--cwd DIR] [--] CMD [ARGS...]");
+		return EXIT_NOT_FOUND;
+	}
+	if (first >= argc) {
+		cli_error("do: no command given (usage: cvisor do [--] CMD [ARGS...])");
+		return EXIT_NOT_FOUND;
+	}
+	const struct platform_ops *pl = platform_by_name(o.platform);
+	if (!pl) {
+		cli_error("do: --platform: unknown platform '%s' (known: ptrace)", o.platform);
+		return EXIT_RUNTIME;
+	}
+	if (!o.cwd)
+		o.cwd = getcwd(cwd, sizeof(cwd)) ? cwd : "/";
+
+	sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		goto out;
+	sb->pl = pl;
+	sb->strace = o.strace;
+	e = hostfs_mount("/", true, &root);
+	if (e < 0) {
+		cli_error("do: cannot open the host's / as the guest root: %s", strerror(-e));
+		goto out;
+	}
+	char host[65] = "";
+	gethostname(host, sizeof(host) - 1);
+	struct init_spec spec = {
+		.root = root,
+		.cwd = o.cwd,
+		.cred = {getuid(), geteuid(), geteuid(), geteuid(), getgid(), getegid(), getegid(),
+			 getegid()},
+		.hostname = host,
+		.host_stdio = true,
+	};
+	e = sandbox_new_init_task(sb, &spec, &t, err, sizeof(err));
+	if (e < 0) {
+		cli_error("do: %s", err[0] ? err : strerror(-e));
+		goto out;
+	}
+	const char *cmd = argv[first];
+	e = exec_find(t, cmd, getenv("PATH"), found, sizeof(found));
+	if (e < 0) {
+		if (e == -ENOENT)
+			cli_error("%s: command not found", cmd);
+		else
+			cli_error("%s: %s", cmd, strerror(-e));
+		ret = e == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+		goto out;
+	}
+	size_t envc = 0;
+	while (environ[envc])
+		envc++;
+	e = exec_load(t, found, (const char *const *)argv + first, (size_t)(argc - first),
+		      (const char *const *)environ, envc, err, sizeof(err));
+	if (e < 0) {
+		cli_error("%s", err[0] ? err : strerror(-e));
+		ret = e == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+		goto out;
+	}
+	ret = exit_code_of(task_run(t));
+	if (g->debug)
+		sandbox_report_unimplemented(sb);
+out:
+	task_free(t);
+	if (root) {
+		struct path p = {root, NULL};
+		path_put(&p);
+	}
+	free(sb);
+	return ret;
+}

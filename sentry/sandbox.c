@@ -1,0 +1,117 @@
+#define _GNU_SOURCE
+#include "sentry/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "fs/vfs.h"
+#include "sentry/log.h"
+#include "sentry/mm.h"
+#include "sentry/syscalls/table.h"
+
+static int install_host_stdio(struct fd_table *fdt)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0)
+			continue; /* closed in the caller: closed in the guest */
+		struct file *f = hostfd_file_new(fd, fl & ~O_CLOEXEC);
+		if (!f)
+			return -ENOMEM;
+		int r = fd_install_at(fdt, fd, f, false);
+		file_put(f);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, struct task **out,
+			  char *err, size_t errlen)
+{
+	struct task *t = calloc(1, sizeof(*t));
+	struct path root = {spec->root, spec->root->root};
+	int e;
+
+	if (!t)
+		return -ENOMEM;
+	t->sb = sb;
+	t->pl = sb->pl;
+	t->tid = t->tgid = t->pgid = t->sid = 1;
+	t->ppid = 0;
+	t->cred = spec->cred;
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		getrlimit(r, &t->rlim[r]);
+	snprintf(sb->hostname, sizeof(sb->hostname), "%s", spec->hostname ? spec->hostname : "cvisor");
+	if (!sb->domainname[0])
+		strcpy(sb->domainname, "(none)");
+	clock_gettime(CLOCK_MONOTONIC, &sb->boot_time);
+
+	t->mm = mm_new();
+	t->fdt = fd_table_new();
+	t->fs = fs_context_new(&root);
+	if (!t->mm || !t->fdt || !t->fs) {
+		e = -ENOMEM;
+		goto fail;
+	}
+	t->fdt->limit = (unsigned)t->rlim[RLIMIT_NOFILE].rlim_cur;
+	if (spec->host_stdio) {
+		e = install_host_stdio(t->fdt);
+		if (e < 0)
+			goto fail;
+	}
+	if (spec->cwd) {
+		struct path p;
+		e = path_lookup_at(t, AT_FDCWD, spec->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+		if (e < 0) {
+			snprintf(err, errlen, "working directory %s: %s", spec->cwd, strerror(-e));
+			goto fail;
+		}
+		path_put(&t->fs->cwd);
+		t->fs->cwd = p;
+	}
+	e = sb->pl->as_create(&t->as, &t->th);
+	if (e < 0) {
+		snprintf(err, errlen, "cannot create an address space (%s platform): %s",
+			 sb->pl->name, strerror(-e));
+		goto fail;
+	}
+	t->mm->vdso = sb->pl->vdso_base(t->as);
+	/* The stub's registers at its exec stop: the selectors a fresh program starts with. */
+	e = sb->pl->get_regs(t->th, &t->regs);
+	if (e < 0)
+		goto fail;
+	*out = t;
+	return 0;
+fail:
+	task_free(t);
+	return e;
+}
+
+void task_free(struct task *t)
+{
+	if (!t)
+		return;
+	if (t->as)
+		t->pl->as_destroy(t->as);
+	fs_context_put(t->fs);
+	fd_table_put(t->fdt);
+	mm_free(t->mm);
+	free(t);
+}
+
+void sandbox_report_unimplemented(const struct sandbox *sb)
+{
+	for (int nr = 0; nr < SYSCALL_MAX; nr++) {
+		if (!sb->unimplemented_count[nr])
+			continue;
+		const struct syscall_entry *e = syscall_lookup(nr);
+		log_msg(LOG_DEBUG, "unimplemented syscall %s (%d) called %llu times",
+			e ? e->name : "?", nr, (unsigned long long)sb->unimplemented_count[nr]);
+	}
+}

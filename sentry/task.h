@@ -1,0 +1,103 @@
+/*
+ * Tasks: the Sentry's view of a guest thread, and the guest-memory access every syscall
+ * handler goes through.
+ *
+ * Rule for handlers: every guest pointer is copied in once, into Sentry memory, and only the
+ * copy is looked at (no double fetch); every length is bounded before anything is allocated.
+ */
+#ifndef CVISOR_TASK_H
+#define CVISOR_TASK_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "platform/platform.h"
+
+struct mm;
+struct fd_table;
+struct fs_context;
+struct sandbox;
+
+struct creds {
+	uid_t ruid, euid, suid, fsuid;
+	gid_t rgid, egid, sgid, fsgid;
+};
+
+/* A guest signal handler as rt_sigaction stores it (the kernel's layout). */
+struct guest_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+struct task {
+	struct sandbox *sb;
+	const struct platform_ops *pl;
+	struct pl_as *as;
+	struct pl_thread *th;
+	pl_regs regs;
+
+	pid_t tid, tgid, ppid, pgid, sid; /* guest ids: never host pids */
+	struct creds cred;
+	struct mm *mm;
+	struct fd_table *fdt;
+	struct fs_context *fs;
+
+	uint64_t clear_child_tid;
+	uint64_t robust_list, robust_len;
+	uint64_t sigmask;
+	struct guest_sigaction sigactions[64];
+	stack_t altstack;
+	struct rlimit rlim[RLIM_NLIMITS]; /* the guest's own limits (a fiction the Sentry enforces) */
+	char comm[16];
+
+	bool exiting;
+	int exit_status; /* a wait status: (code << 8) or the terminating signal */
+};
+
+/* Per-sandbox state shared by its tasks. */
+struct sandbox {
+	const struct platform_ops *pl;
+	bool strace;
+	char hostname[65];
+	char domainname[65];
+	struct timespec boot_time; /* CLOCK_MONOTONIC at sandbox start: uptime in sysinfo, /proc */
+	uint64_t unimplemented_count[512];
+	bool unimplemented_logged[512];
+};
+
+/* Guest memory access. Return 0 or -EFAULT (nothing partial is reported as success). */
+int copy_from_guest(struct task *t, void *dst, uint64_t src, size_t len);
+int copy_to_guest(struct task *t, uint64_t dst, const void *src, size_t len);
+/* Copies a NUL-terminated string of at most max-1 bytes; returns its length, -EFAULT, or
+ * -ENAMETOOLONG when no NUL is found within max bytes. */
+long copy_string_from_guest(struct task *t, char *dst, uint64_t src, size_t max);
+
+/* The six syscall arguments in the order of the x86_64 syscall ABI. */
+static inline void task_syscall_args(const struct task *t, uint64_t a[6])
+{
+	a[0] = t->regs.rdi;
+	a[1] = t->regs.rsi;
+	a[2] = t->regs.rdx;
+	a[3] = t->regs.r10;
+	a[4] = t->regs.r8;
+	a[5] = t->regs.r9;
+}
+
+/* Runs a vetted host syscall inside the task's address space (mm's mmap, munmap, ...). */
+long task_host_syscall(struct task *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		       uint64_t a3, uint64_t a4, uint64_t a5);
+
+/* Runs the task until it exits; returns its wait status. */
+int task_run(struct task *t);
+
+/* Marks the whole thread group as exiting with the given wait status. */
+void task_exit_group(struct task *t, int wait_status);
+
+#endif
