@@ -16,6 +16,9 @@
 
 #include "sentry/task.h"
 
+/* The kernel's O_LARGEFILE; glibc defines O_LARGEFILE as 0 on x86_64. */
+#define KERNEL_O_LARGEFILE 0100000
+
 /* Serializes dentry cache updates (lookups that add children). Lock order: after fd tables. */
 static pthread_mutex_t dcache_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -312,7 +315,7 @@ int vfs_open(struct task *t, const struct path *p, int flags, struct file **out)
 	/* As on 64-bit Linux, every file description carries O_LARGEFILE. */
 	int fflags = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC));
 	if (!(flags & O_PATH))
-		fflags |= O_LARGEFILE;
+		fflags |= KERNEL_O_LARGEFILE;
 	struct file *f = file_new(NULL, fflags, NULL);
 	if (!f)
 		return -ENOMEM;

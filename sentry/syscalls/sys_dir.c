@@ -152,12 +152,14 @@ static long do_readlinkat(struct task *t, int dirfd, uint64_t upath, uint64_t ub
 	if (r < 0)
 		return r;
 	r = path_lookup_at(t, dirfd, path, dirfd == AT_FDCWD ? 0 : LOOKUP_EMPTY, &p);
-	free(path);
-	if (r < 0)
+	if (r < 0) {
+		free(path);
 		return r;
+	}
 	struct inode *ino = p.dentry->inode;
 	if (!S_ISLNK(ino->mode) || !ino->ops->readlink) {
-		r = -EINVAL;
+		/* An empty path names the fd itself: only a symlink (O_PATH) has a target. */
+		r = *path ? -EINVAL : -ENOENT;
 		goto out;
 	}
 	target = malloc(PATH_MAX);
@@ -174,6 +176,7 @@ static long do_readlinkat(struct task *t, int dirfd, uint64_t upath, uint64_t ub
 		r = -EFAULT;
 out:
 	free(target);
+	free(path);
 	path_put(&p);
 	return r;
 }

@@ -46,6 +46,11 @@ static long do_openat(struct task *t, int dirfd, uint64_t upath, int flags)
 	r = path_arg(t, upath, &path);
 	if (r < 0)
 		return r;
+	/* Linux 6.4+: O_CREAT with O_DIRECTORY is meaningless and refused. */
+	if ((flags & O_CREAT) && (flags & O_DIRECTORY) && (flags & O_TMPFILE) != O_TMPFILE) {
+		r = -EINVAL;
+		goto out;
+	}
 	if ((flags & O_TMPFILE) == O_TMPFILE) {
 		r = (flags & O_ACCMODE) == O_RDONLY ? -EINVAL : -EOPNOTSUPP;
 		goto out;

@@ -100,6 +100,13 @@ static long do_write(struct task *t, struct file *f, uint64_t buf, size_t len, i
 	return total;
 }
 
+/* Linux's access_ok(): the whole buffer must lie in user space, whatever gets transferred. */
+static bool user_range_ok(uint64_t buf, uint64_t len)
+{
+	const uint64_t top = 0x7ffffffff000ULL;
+	return len <= top && buf <= top - len;
+}
+
 /* Reads or writes at the file's own position, holding its lock as Linux's f_pos_lock. */
 static long rw_at_pos(struct task *t, int fd, uint64_t buf, size_t len, bool write)
 {
@@ -110,6 +117,10 @@ static long rw_at_pos(struct task *t, int fd, uint64_t buf, size_t len, bool wri
 	if (write ? !can_write(f) : !can_read(f)) {
 		file_put(f);
 		return -EBADF;
+	}
+	if (!user_range_ok(buf, len)) {
+		file_put(f);
+		return -EFAULT;
 	}
 	pthread_mutex_lock(&f->pos_lock);
 	r = write ? do_write(t, f, buf, len, &f->pos) : do_read(t, f, buf, len, &f->pos);
@@ -131,14 +142,16 @@ long sys_write(struct task *t, const uint64_t a[6])
 static long prw(struct task *t, const uint64_t a[6], bool write)
 {
 	int64_t off = (int64_t)a[3];
-	struct file *f = fd_get(t->fdt, (int)a[0]);
 	long r;
+	if (off < 0) /* checked before the fd, as Linux does */
+		return -EINVAL;
+	struct file *f = fd_get(t->fdt, (int)a[0]);
 	if (!f)
 		return -EBADF;
 	if (write ? !can_write(f) : !can_read(f))
 		r = -EBADF;
-	else if (off < 0)
-		r = -EINVAL;
+	else if (!user_range_ok(a[1], a[2]))
+		r = -EFAULT;
 	else if (f->stream)
 		r = -ESPIPE;
 	else
@@ -272,6 +285,24 @@ long sys_lseek(struct task *t, const uint64_t a[6])
 	if (r >= 0 && !f->stream)
 		f->pos = r;
 	pthread_mutex_unlock(&f->pos_lock);
+	file_put(f);
+	return r;
+}
+
+/* Advice only: checked as Linux checks it, then nothing to do (reads go to the host). */
+long sys_fadvise64(struct task *t, const uint64_t a[6])
+{
+	int advice = (int)a[3];
+	struct file *f = fd_get(t->fdt, (int)a[0]);
+	long r = 0;
+	if (!f)
+		return -EBADF;
+	if (f->flags & O_PATH)
+		r = -EBADF;
+	else if (f->stream)
+		r = -ESPIPE;
+	else if (advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE || (int64_t)a[2] < 0)
+		r = -EINVAL;
 	file_put(f);
 	return r;
 }

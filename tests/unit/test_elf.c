@@ -584,6 +584,7 @@ int main(void)
 	    cmocka_unit_test(test_load_misaligned),
 	    cmocka_unit_test(test_no_load),
 	    cmocka_unit_test(test_too_many_loads),
+	    cmocka_unit_test(test_empty_span),
 	    cmocka_unit_test(test_exec_below_min_addr),
 	    cmocka_unit_test(test_interp_bad),
 	    cmocka_unit_test(test_interp_twice),
