@@ -45,7 +45,10 @@ static long do_read(struct task *t, struct file *f, uint64_t buf, size_t len, in
 		size_t want = len - (size_t)total;
 		if (want > RW_CHUNK)
 			want = RW_CHUNK;
-		long n = f->ops->read(f, bounce, want, f->stream ? NULL : off);
+		/* The position moves only by what reached the guest, as with a fault in Linux's
+		 * copy_to_user. */
+		int64_t pos = off ? *off : 0;
+		long n = f->ops->read(f, bounce, want, f->stream ? NULL : &pos);
 		if (n < 0) {
 			if (!total)
 				total = n;
@@ -56,6 +59,8 @@ static long do_read(struct task *t, struct file *f, uint64_t buf, size_t len, in
 				total = -EFAULT;
 			break;
 		}
+		if (off)
+			*off = pos;
 		total += n;
 		if ((size_t)n < want || f->stream)
 			break;
