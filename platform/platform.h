@@ -40,20 +40,36 @@ struct pl_stop {
 	int status;     /* EXITED: the raw wait status */
 };
 
+/* A new host thread or process cloned from a guest thread, parked until adopted. */
+struct pl_child {
+	pid_t tid;
+	struct pl_as *as; /* a new address space, or the parent's (with a reference) */
+};
+
+#define PL_CLONE_VM     0x1 /* share the parent's address space */
+#define PL_CLONE_THREAD 0x2 /* a thread of the same host process (implies PL_CLONE_VM) */
+
 struct platform_ops {
 	const char *name;
-	/* Creates an empty address space with one stopped thread in it. */
+	/* Creates an empty address space with one stopped thread in it, driven by the
+	 * calling Sentry thread. */
 	int (*as_create)(struct pl_as **as, struct pl_thread **thread);
-	/* Kills the stub and frees the address space (all its threads must be done). */
-	void (*as_destroy)(struct pl_as *as);
+	/* Clones th's host thread: a copy-on-write address space, or a sharer of it. Runs on
+	 * th's Sentry thread; the child waits, parked, for adopt(). */
+	int (*clone)(struct pl_thread *th, unsigned flags, struct pl_child *child);
+	/* Takes a parked child over on the calling Sentry thread, which drives it from now. */
+	int (*adopt)(struct pl_child *child, struct pl_thread **thread);
+	/* Kills the host process th lives in (every thread of it) and reaps th; frees th and
+	 * drops its address space reference. */
+	void (*release)(struct pl_thread *th);
 	/* Runs the thread with *regs until the next trap; *regs then holds the guest's state. */
 	int (*run)(struct pl_thread *th, pl_regs *regs, struct pl_stop *stop);
 	/* Guest memory with the guest's own protections: unmapped or forbidden -> -EFAULT.
 	 * Returns the number of bytes copied (short only at a fault) or -EFAULT for none. */
-	long (*read)(struct pl_as *as, uint64_t addr, void *buf, size_t len);
-	long (*write)(struct pl_as *as, uint64_t addr, const void *buf, size_t len);
+	long (*read)(struct pl_thread *th, uint64_t addr, void *buf, size_t len);
+	long (*write)(struct pl_thread *th, uint64_t addr, const void *buf, size_t len);
 	/* Writes through read-only protections (the loader filling text pages). */
-	int (*poke)(struct pl_as *as, uint64_t addr, const void *buf, size_t len);
+	int (*poke)(struct pl_thread *th, uint64_t addr, const void *buf, size_t len);
 	/* Runs a host system call inside the address space with Sentry-chosen arguments.
 	 * Returns the host result (negative errno on failure). */
 	long (*host_syscall)(struct pl_thread *th, long nr, const uint64_t args[6]);
@@ -61,10 +77,13 @@ struct platform_ops {
 	int (*get_regs)(struct pl_thread *th, pl_regs *regs);
 	int (*get_fpregs)(struct pl_thread *th, pl_fpregs *fp);
 	int (*set_fpregs)(struct pl_thread *th, const pl_fpregs *fp);
-	/* Where the host put the vDSO in this address space (0: none); given to the guest. */
-	uint64_t (*vdso_base)(struct pl_as *as);
-	/* Host pid of the stub (for the Sentry's own bookkeeping, never shown to the guest). */
-	pid_t (*host_pid)(struct pl_as *as);
+	/* Where the host put the vDSO in this thread's address space (0: none). */
+	uint64_t (*vdso_base)(struct pl_thread *th);
+	/* Makes a thread that is running guest code stop and return from run() with
+	 * PL_STOP_SIGNAL soon; callable from any Sentry thread. */
+	void (*interrupt)(struct pl_thread *th);
+	/* Host tid (the Sentry's bookkeeping only, never shown to the guest). */
+	pid_t (*host_tid)(struct pl_thread *th);
 };
 
 extern const struct platform_ops platform_ptrace;

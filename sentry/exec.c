@@ -278,7 +278,7 @@ int exec_load(struct task *t, const char *path, const char *const *argv, size_t 
 		snprintf(err, errlen, "%s: argument list too long", path);
 		goto out;
 	}
-	e = t->pl->poke(t->as, sp, stack, (size_t)n);
+	e = t->pl->poke(t->th, sp, stack, (size_t)n);
 	if (e < 0)
 		goto out;
 

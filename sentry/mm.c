@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -16,7 +17,124 @@ struct mm *mm_new(void)
 
 void mm_free(struct mm *mm)
 {
+	if (!mm)
+		return;
+	for (size_t i = 0; i < mm->nvmas; i++)
+		file_put(mm->vmas[i].file);
+	free(mm->vmas);
 	free(mm);
+}
+
+struct mm *mm_fork(const struct mm *mm)
+{
+	struct mm *c = malloc(sizeof(*c));
+	if (!c)
+		return NULL;
+	*c = *mm;
+	c->vmas = NULL;
+	c->capvmas = c->nvmas;
+	if (mm->nvmas) {
+		c->vmas = malloc(mm->nvmas * sizeof(*c->vmas));
+		if (!c->vmas) {
+			free(c);
+			return NULL;
+		}
+		memcpy(c->vmas, mm->vmas, mm->nvmas * sizeof(*c->vmas));
+		for (size_t i = 0; i < c->nvmas; i++)
+			file_get(c->vmas[i].file);
+	}
+	return c;
+}
+
+static int vma_insert_at(struct mm *mm, size_t i, const struct file_vma *v)
+{
+	if (mm->nvmas == mm->capvmas) {
+		size_t ncap = mm->capvmas ? mm->capvmas * 2 : 16;
+		struct file_vma *n = realloc(mm->vmas, ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		mm->vmas = n;
+		mm->capvmas = ncap;
+	}
+	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nvmas - i) * sizeof(*v));
+	mm->vmas[i] = *v;
+	mm->nvmas++;
+	return 0;
+}
+
+void mm_vma_remove(struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (size_t i = 0; i < mm->nvmas;) {
+		struct file_vma *v = &mm->vmas[i];
+		if (v->end <= start || v->start >= end) {
+			i++;
+			continue;
+		}
+		if (v->start < start && v->end > end) {
+			/* A hole in the middle: split in two. */
+			struct file_vma tail = *v;
+			tail.off += end - v->start;
+			tail.start = end;
+			v->end = start;
+			file_get(tail.file);
+			if (vma_insert_at(mm, i + 1, &tail) < 0)
+				file_put(tail.file); /* the tail is forgotten: it reads as anonymous */
+			return;
+		}
+		if (v->start < start) {
+			v->end = start;
+			i++;
+		} else if (v->end > end) {
+			v->off += end - v->start;
+			v->start = end;
+			i++;
+		} else {
+			file_put(v->file);
+			memmove(v, v + 1, (mm->nvmas - i - 1) * sizeof(*v));
+			mm->nvmas--;
+		}
+	}
+}
+
+int mm_vma_add(struct mm *mm, uint64_t start, uint64_t end, struct file *f, uint64_t off,
+	       bool shared, bool maywrite)
+{
+	struct file_vma v = {start, end, f, off, shared, maywrite};
+	size_t i = 0;
+	mm_vma_remove(mm, start, end);
+	while (i < mm->nvmas && mm->vmas[i].start < start)
+		i++;
+	file_get(f);
+	int err = vma_insert_at(mm, i, &v);
+	if (err < 0)
+		file_put(f);
+	return err;
+}
+
+bool mm_vma_write_forbidden(const struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		const struct file_vma *v = &mm->vmas[i];
+		if (v->start < end && v->end > start && !v->maywrite)
+			return true;
+	}
+	return false;
+}
+
+int mm_vma_refill(struct task *t, uint64_t start, uint64_t end)
+{
+	struct mm *mm = t->mm;
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		const struct file_vma *v = &mm->vmas[i];
+		uint64_t lo = v->start > start ? v->start : start;
+		uint64_t hi = v->end < end ? v->end : end;
+		if (lo >= hi)
+			continue;
+		int err = mm_fill_from_file(t, lo, v->file, v->off + (lo - v->start), hi - lo);
+		if (err < 0)
+			return err;
+	}
+	return 0;
 }
 
 bool mm_range_forbidden(uint64_t addr, uint64_t len)
@@ -72,7 +190,7 @@ int mm_fill_from_file(struct task *t, uint64_t addr, struct file *f, uint64_t of
 		}
 		if (n == 0)
 			break; /* past the end of the file: the rest stays zero */
-		err = t->pl->poke(t->as, addr, buf, (size_t)n);
+		err = t->pl->poke(t->th, addr, buf, (size_t)n);
 		if (err < 0)
 			break;
 		addr += (uint64_t)n;

@@ -12,6 +12,7 @@
 #define CVISOR_MM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct task;
@@ -25,14 +26,38 @@ struct file;
 #define STUB_REGION_HI 0x7e0000010000ULL
 #define GUEST_STACK_SIZE (8UL << 20)
 
+/* A file-backed range. Host memory under it is anonymous, so the Sentry remembers where
+ * its bytes come from (to refill on MADV_DONTNEED, to grow it on mremap) and whether it may
+ * ever be writable (a shared map of a file opened read-only: mprotect(PROT_WRITE) fails). */
+struct file_vma {
+	uint64_t start, end;
+	struct file *file;
+	uint64_t off; /* file offset of start */
+	bool shared, maywrite;
+};
+
 struct mm {
 	uint64_t brk_start, brk; /* the program break: start and current end */
 	uint64_t stack_top;
 	uint64_t vdso;
+	struct file_vma *vmas; /* sorted by start, not overlapping */
+	size_t nvmas, capvmas;
 };
 
 struct mm *mm_new(void);
 void mm_free(struct mm *mm);
+
+/* A copy for fork (file references taken); NULL on allocation failure. */
+struct mm *mm_fork(const struct mm *mm);
+
+/* File-backed range bookkeeping (see struct file_vma). */
+int mm_vma_add(struct mm *mm, uint64_t start, uint64_t end, struct file *f, uint64_t off,
+	       bool shared, bool maywrite);
+void mm_vma_remove(struct mm *mm, uint64_t start, uint64_t end);
+/* True when some page of [start, end) may never become writable. */
+bool mm_vma_write_forbidden(const struct mm *mm, uint64_t start, uint64_t end);
+/* Refills the file-backed pages of [start, end) from their files (after MADV_DONTNEED). */
+int mm_vma_refill(struct task *t, uint64_t start, uint64_t end);
 
 /* True when [addr, addr+len) overlaps the stub's region (or wraps). */
 bool mm_range_forbidden(uint64_t addr, uint64_t len);

@@ -81,7 +81,7 @@ int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, stru
 			 sb->pl->name, strerror(-e));
 		goto fail;
 	}
-	t->mm->vdso = sb->pl->vdso_base(t->as);
+	t->mm->vdso = sb->pl->vdso_base(t->th);
 	/* The stub's registers at its exec stop: the selectors a fresh program starts with. */
 	e = sb->pl->get_regs(t->th, &t->regs);
 	if (e < 0)
@@ -97,8 +97,8 @@ void task_free(struct task *t)
 {
 	if (!t)
 		return;
-	if (t->as)
-		t->pl->as_destroy(t->as);
+	if (t->th)
+		t->pl->release(t->th);
 	fs_context_put(t->fs);
 	fd_table_put(t->fdt);
 	mm_free(t->mm);

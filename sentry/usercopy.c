@@ -8,7 +8,7 @@ int copy_from_guest(struct task *t, void *dst, uint64_t src, size_t len)
 {
 	if (len == 0)
 		return 0;
-	long n = t->pl->read(t->as, src, dst, len);
+	long n = t->pl->read(t->th, src, dst, len);
 	return n == (long)len ? 0 : -EFAULT;
 }
 
@@ -16,7 +16,7 @@ int copy_to_guest(struct task *t, uint64_t dst, const void *src, size_t len)
 {
 	if (len == 0)
 		return 0;
-	long n = t->pl->write(t->as, dst, src, len);
+	long n = t->pl->write(t->th, dst, src, len);
 	return n == (long)len ? 0 : -EFAULT;
 }
 
@@ -32,7 +32,7 @@ long copy_string_from_guest(struct task *t, char *dst, uint64_t src, size_t max)
 		size_t chunk = 4096 - (a & 4095);
 		if (chunk > max - done)
 			chunk = max - done;
-		long n = t->pl->read(t->as, a, dst + done, chunk);
+		long n = t->pl->read(t->th, a, dst + done, chunk);
 		if (n <= 0)
 			return -EFAULT;
 		char *nul = memchr(dst + done, 0, (size_t)n);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -31,18 +32,57 @@
 extern const char cvisor_stub_elf[];
 extern const char cvisor_stub_elf_end[];
 
-struct pl_thread {
-	pid_t tid;
-	struct pl_as *as;
+/* An address space: a host mm, shared by every host thread that runs in it. */
+struct pl_as {
+	int refs;
+	uint64_t vdso;
 };
 
-struct pl_as {
-	pid_t pid;
-	int mem_fd; /* /proc/<pid>/mem, for pokes through read-only protections */
-	uint64_t gadget; /* address of "syscall; int3" in the stub */
-	uint64_t vdso;
-	struct pl_thread main;
+struct pl_thread {
+	pid_t tid;
+	pid_t pid; /* the host process (thread group) it belongs to */
+	struct pl_as *as;
+	int mem_fd; /* /proc/<tid>/mem, opened on first poke */
 };
+
+#define PT_OPTIONS       (PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)
+#define INTERRUPT_SIGNAL SIGURG /* how another Sentry thread makes a running stub stop */
+
+/* The gadgets' addresses, from the stub's ELF header (see stub.S). */
+static uint64_t gadget_syscall(void)
+{
+	return ((const Elf64_Ehdr *)cvisor_stub_elf)->e_entry;
+}
+
+static uint64_t gadget_clone(void)
+{
+	return gadget_syscall() + 16;
+}
+
+static struct pl_thread *thread_new(pid_t tid, pid_t pid, struct pl_as *as)
+{
+	struct pl_thread *th = calloc(1, sizeof(*th));
+	if (!th)
+		return NULL;
+	th->tid = tid;
+	th->pid = pid;
+	th->as = as;
+	th->mem_fd = -1;
+	return th;
+}
+
+static void as_put(struct pl_as *as)
+{
+	if (as && __atomic_sub_fetch(&as->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(as);
+}
+
+static void reap(pid_t tid)
+{
+	int status;
+	while (waitpid(tid, &status, __WALL) < 0 && errno == EINTR)
+		;
+}
 
 /* waitpid that retries on EINTR; returns the status or a negative errno. */
 static int wait_tid(pid_t tid, int *status)
@@ -89,14 +129,14 @@ static void __attribute__((noreturn)) stub_child(int image_fd, pid_t sentry)
 	_exit(127);
 }
 
-static long inject(struct pl_thread *th, long nr, const uint64_t a[6]);
+static long inject(struct pl_thread *th, uint64_t gadget, long nr, const uint64_t a[6]);
 
 /* Finds [vdso] and [stack] in the stub's maps; unmaps the stack the kernel gave it. */
-static int tidy_stub(struct pl_as *as)
+static int tidy_stub(struct pl_thread *th)
 {
 	char path[64], line[512];
 	uint64_t stack_lo = 0, stack_hi = 0;
-	snprintf(path, sizeof(path), "/proc/%d/maps", as->pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", th->pid);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -105,7 +145,7 @@ static int tidy_stub(struct pl_as *as)
 		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
 			continue;
 		if (strstr(line, "[vdso]"))
-			as->vdso = lo;
+			th->as->vdso = lo;
 		else if (strstr(line, "[stack]")) {
 			stack_lo = lo;
 			stack_hi = hi;
@@ -114,7 +154,7 @@ static int tidy_stub(struct pl_as *as)
 	fclose(f);
 	if (stack_hi) {
 		uint64_t a[6] = {stack_lo, stack_hi - stack_lo};
-		long r = inject(&as->main, SYS_munmap, a);
+		long r = inject(th, gadget_syscall(), SYS_munmap, a);
 		if (r < 0)
 			return (int)r;
 	}
@@ -126,9 +166,10 @@ static int pt_as_create(struct pl_as **out_as, struct pl_thread **out_th)
 	int status, err;
 	pid_t sentry = getpid();
 	struct pl_as *as = calloc(1, sizeof(*as));
+	struct pl_thread *th = NULL;
 	if (!as)
 		return -ENOMEM;
-	as->mem_fd = -1;
+	as->refs = 1;
 	int image = stub_image_fd();
 	if (image < 0) {
 		err = image;
@@ -143,10 +184,13 @@ static int pt_as_create(struct pl_as **out_as, struct pl_thread **out_th)
 	if (pid == 0)
 		stub_child(image, sentry);
 	close(image);
-	as->pid = pid;
-	as->main.tid = pid;
-	as->main.as = as;
-
+	th = thread_new(pid, pid, as);
+	if (!th) {
+		kill(pid, SIGKILL);
+		reap(pid);
+		err = -ENOMEM;
+		goto fail;
+	}
 	/* The exec stops the stub with SIGTRAP before its first instruction. */
 	err = wait_tid(pid, &status);
 	if (err < 0)
@@ -156,50 +200,112 @@ static int pt_as_create(struct pl_as **out_as, struct pl_thread **out_th)
 		err = -ECHILD;
 		goto fail;
 	}
-	if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0) {
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0, PT_OPTIONS) < 0) {
 		err = -errno;
 		goto fail;
 	}
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)cvisor_stub_elf;
-	as->gadget = eh->e_entry;
-
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	as->mem_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (as->mem_fd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	err = tidy_stub(as);
+	err = tidy_stub(th);
 	if (err < 0)
 		goto fail;
 	*out_as = as;
-	*out_th = &as->main;
+	*out_th = th;
 	return 0;
 fail:
-	if (as->pid > 0) {
-		kill(as->pid, SIGKILL);
-		waitpid(as->pid, &status, __WALL);
+	if (th) {
+		kill(th->pid, SIGKILL);
+		reap(th->tid);
+		free(th);
 	}
-	if (as->mem_fd >= 0)
-		close(as->mem_fd);
 	free(as);
 	return err;
 }
 
-static void pt_as_destroy(struct pl_as *as)
+static int pt_clone(struct pl_thread *th, unsigned flags, struct pl_child *child)
 {
-	int status;
-	if (!as)
-		return;
-	if (as->pid > 0) {
-		kill(as->pid, SIGKILL);
-		while (waitpid(as->pid, &status, __WALL) < 0 && errno == EINTR)
-			;
+	uint64_t cf;
+	if (flags & PL_CLONE_THREAD)
+		cf = CLONE_VM | CLONE_THREAD | CLONE_SIGHAND;
+	else if (flags & PL_CLONE_VM)
+		cf = CLONE_VM | CLONE_PARENT | SIGCHLD;
+	else
+		cf = CLONE_PARENT | SIGCHLD; /* the Sentry is every stub's parent, and reaps it */
+	uint64_t a[6] = {cf, 0, 0, 0, 0, 0};
+	long r = inject(th, gadget_clone(), SYS_clone, a);
+	if (r < 0)
+		return (int)r;
+	child->tid = (pid_t)r;
+	if (flags & (PL_CLONE_VM | PL_CLONE_THREAD)) {
+		__atomic_add_fetch(&th->as->refs, 1, __ATOMIC_RELAXED);
+		child->as = th->as;
+		return 0;
 	}
-	if (as->mem_fd >= 0)
-		close(as->mem_fd);
-	free(as);
+	child->as = calloc(1, sizeof(*child->as));
+	if (!child->as) {
+		kill((pid_t)r, SIGKILL);
+		return -ENOMEM;
+	}
+	child->as->refs = 1;
+	child->as->vdso = th->as->vdso;
+	return 0;
+}
+
+/* The host thread group of tid, from /proc (a thread's is its creator's). */
+static pid_t host_tgid(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t pid = tid;
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return tid;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &pid) == 1)
+			break;
+	fclose(f);
+	return pid;
+}
+
+static int pt_adopt(struct pl_child *child, struct pl_thread **out)
+{
+	int status, err;
+	pid_t tid = child->tid;
+	if (ptrace(PTRACE_SEIZE, tid, 0, PT_OPTIONS) < 0)
+		return -errno;
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0)
+		return -errno;
+	for (;;) {
+		err = wait_tid(tid, &status);
+		if (err < 0)
+			return err;
+		if (!WIFSTOPPED(status))
+			return -ESRCH;
+		if ((status >> 16) == PTRACE_EVENT_STOP)
+			break;
+		ptrace(PTRACE_CONT, tid, 0, 0); /* some host signal: not the guest's; drop it */
+	}
+	struct pl_thread *th = thread_new(tid, host_tgid(tid), child->as);
+	if (!th)
+		return -ENOMEM;
+	uint64_t a[6] = {0}; /* alarm(0): the parked child's safety alarm is disarmed */
+	long r = inject(th, gadget_syscall(), SYS_alarm, a);
+	if (r < 0) {
+		free(th);
+		return (int)r;
+	}
+	*out = th;
+	return 0;
+}
+
+static void pt_release(struct pl_thread *th)
+{
+	if (!th)
+		return;
+	kill(th->pid, SIGKILL);
+	reap(th->tid);
+	if (th->mem_fd >= 0)
+		close(th->mem_fd);
+	as_put(th->as);
+	free(th);
 }
 
 static int is_fault_signal(int sig)
@@ -236,6 +342,11 @@ static int pt_run(struct pl_thread *th, pl_regs *regs, struct pl_stop *stop)
 	if (ptrace(PTRACE_GETREGS, th->tid, 0, regs) < 0)
 		return -errno;
 	int sig = WSTOPSIG(status);
+	if (status >> 16) {
+		/* A ptrace event stop (PTRACE_INTERRUPT, group-stop): no signal to look at. */
+		stop->kind = PL_STOP_SIGNAL;
+		return 0;
+	}
 	if (sig == (SIGTRAP | 0x80)) {
 		stop->kind = PL_STOP_SYSCALL;
 		return 0;
@@ -250,15 +361,16 @@ static int pt_run(struct pl_thread *th, pl_regs *regs, struct pl_stop *stop)
 	return 0;
 }
 
-/* Runs one host syscall at the stub's gadget with the thread's state saved around it. */
-static long inject(struct pl_thread *th, long nr, const uint64_t a[6])
+/* Runs one host syscall at a stub gadget with the thread's state saved around it; the
+ * gadget ends in int3, which brings the thread back. */
+static long inject(struct pl_thread *th, uint64_t gadget, long nr, const uint64_t a[6])
 {
 	pl_regs saved, r;
 	int status, err;
 	if (ptrace(PTRACE_GETREGS, th->tid, 0, &saved) < 0)
 		return -errno;
 	r = saved;
-	r.rip = th->as->gadget;
+	r.rip = gadget;
 	r.rax = (uint64_t)nr;
 	r.orig_rax = (uint64_t)-1;
 	r.rdi = a[0];
@@ -277,13 +389,13 @@ static long inject(struct pl_thread *th, long nr, const uint64_t a[6])
 			return err;
 		if (!WIFSTOPPED(status))
 			return -ESRCH;
-		if (WSTOPSIG(status) == SIGTRAP)
+		if (WSTOPSIG(status) == SIGTRAP && (status >> 16) == 0)
 			break;
-		/* Some other host signal reached the stub meanwhile: not the guest's; drop it. */
+		/* Some other host signal or stop reached the stub meanwhile: not the guest's. */
 	}
 	if (ptrace(PTRACE_GETREGS, th->tid, 0, &r) < 0)
 		return -errno;
-	if (r.rip != th->as->gadget + 3) {
+	if (r.rip < gadget || r.rip > gadget + 16) {
 		log_error("ptrace: injected syscall %ld trapped at %#llx", nr, r.rip);
 		return -EFAULT;
 	}
@@ -294,7 +406,7 @@ static long inject(struct pl_thread *th, long nr, const uint64_t a[6])
 
 static long pt_host_syscall(struct pl_thread *th, long nr, const uint64_t args[6])
 {
-	return inject(th, nr, args);
+	return inject(th, gadget_syscall(), nr, args);
 }
 
 /* Copies page by page so that a fault part-way gives a short count, not nothing. */
@@ -330,21 +442,28 @@ static long vm_rw(pid_t pid, uint64_t addr, void *buf, size_t len, int write)
 	return done ? (long)done : (len ? -EFAULT : 0);
 }
 
-static long pt_read(struct pl_as *as, uint64_t addr, void *buf, size_t len)
+static long pt_read(struct pl_thread *th, uint64_t addr, void *buf, size_t len)
 {
-	return vm_rw(as->pid, addr, buf, len, 0);
+	return vm_rw(th->tid, addr, buf, len, 0);
 }
 
-static long pt_write(struct pl_as *as, uint64_t addr, const void *buf, size_t len)
+static long pt_write(struct pl_thread *th, uint64_t addr, const void *buf, size_t len)
 {
-	return vm_rw(as->pid, addr, (void *)buf, len, 1);
+	return vm_rw(th->tid, addr, (void *)buf, len, 1);
 }
 
-static int pt_poke(struct pl_as *as, uint64_t addr, const void *buf, size_t len)
+static int pt_poke(struct pl_thread *th, uint64_t addr, const void *buf, size_t len)
 {
 	size_t done = 0;
+	if (th->mem_fd < 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/mem", th->tid);
+		th->mem_fd = open(path, O_RDWR | O_CLOEXEC);
+		if (th->mem_fd < 0)
+			return -errno;
+	}
 	while (done < len) {
-		ssize_t r = pwrite(as->mem_fd, (const char *)buf + done, len - done,
+		ssize_t r = pwrite(th->mem_fd, (const char *)buf + done, len - done,
 				   (off_t)(addr + done));
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -370,20 +489,27 @@ static int pt_set_fpregs(struct pl_thread *th, const pl_fpregs *fp)
 	return ptrace(PTRACE_SETFPREGS, th->tid, 0, fp) < 0 ? -errno : 0;
 }
 
-static uint64_t pt_vdso_base(struct pl_as *as)
+static uint64_t pt_vdso_base(struct pl_thread *th)
 {
-	return as->vdso;
+	return th->as->vdso;
 }
 
-static pid_t pt_host_pid(struct pl_as *as)
+static void pt_interrupt(struct pl_thread *th)
 {
-	return as->pid;
+	syscall(SYS_tgkill, th->pid, th->tid, INTERRUPT_SIGNAL);
+}
+
+static pid_t pt_host_tid(struct pl_thread *th)
+{
+	return th->tid;
 }
 
 const struct platform_ops platform_ptrace = {
 	.name = "ptrace",
 	.as_create = pt_as_create,
-	.as_destroy = pt_as_destroy,
+	.clone = pt_clone,
+	.adopt = pt_adopt,
+	.release = pt_release,
 	.run = pt_run,
 	.read = pt_read,
 	.write = pt_write,
@@ -393,5 +519,6 @@ const struct platform_ops platform_ptrace = {
 	.get_fpregs = pt_get_fpregs,
 	.set_fpregs = pt_set_fpregs,
 	.vdso_base = pt_vdso_base,
-	.host_pid = pt_host_pid,
+	.interrupt = pt_interrupt,
+	.host_tid = pt_host_tid,
 };

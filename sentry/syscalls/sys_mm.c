@@ -85,6 +85,10 @@ static int map_file(struct task *t, uint64_t addr, uint64_t len, int prot, int f
 	err = mm_fill_from_file(t, (uint64_t)r, f, off, len);
 	if (err == 0 && prot != (PROT_READ | PROT_WRITE))
 		err = (int)mm_protect(t, (uint64_t)r, len, prot);
+	bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+	if (err == 0)
+		err = mm_vma_add(t->mm, (uint64_t)r, (uint64_t)r + len, f, off, shared,
+				 !shared || acc == O_RDWR);
 	if (err < 0)
 		mm_unmap(t, (uint64_t)r, len);
 	else
@@ -104,6 +108,8 @@ long sys_mmap(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
 		return -EINVAL;
+	if (type == MAP_SHARED_VALIDATE && (flags & MAP_ANONYMOUS))
+		return -EINVAL; /* anonymous memory knows only MAP_SHARED and MAP_PRIVATE */
 	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN))
 		return -EOPNOTSUPP;
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP))
@@ -124,8 +130,12 @@ long sys_mmap(struct task *t, const uint64_t a[6])
 	}
 	if (type == MAP_SHARED_VALIDATE)
 		flags = (flags & ~MAP_TYPE) | MAP_SHARED;
-	if (flags & MAP_ANONYMOUS)
-		return mm_map_anon(t, addr, len, prot, flags & MAP_TO_HOST);
+	if (flags & MAP_ANONYMOUS) {
+		long r = mm_map_anon(t, addr, len, prot, flags & MAP_TO_HOST);
+		if (r >= 0)
+			mm_vma_remove(t->mm, (uint64_t)r, (uint64_t)r + len);
+		return r;
+	}
 	long r = 0;
 	int err = map_file(t, addr, len, prot, flags, fd, off, &r);
 	return err < 0 ? err : r;
@@ -138,7 +148,10 @@ long sys_munmap(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	if (mm_range_forbidden(addr, len))
 		return -EINVAL;
-	return mm_unmap(t, addr, len);
+	long r = mm_unmap(t, addr, len);
+	if (r == 0)
+		mm_vma_remove(t->mm, addr, addr + len);
+	return r;
 }
 
 long sys_mprotect(struct task *t, const uint64_t a[6])
@@ -153,7 +166,34 @@ long sys_mprotect(struct task *t, const uint64_t a[6])
 		return -ENOMEM;
 	if (mm_range_forbidden(addr, len))
 		return -ENOMEM;
+	if ((prot & PROT_WRITE) && mm_vma_write_forbidden(t->mm, addr, addr + len))
+		return -EACCES; /* a shared map of a file opened read-only */
 	return mm_protect(t, addr, len, prot & ~PROT_SEM);
+}
+
+/* Carries the file bookkeeping of a remapped range along; a grown file-backed range gets
+ * the file's next bytes, as Linux maps more of the file. */
+static void remap_file_vma(struct task *t, uint64_t old, uint64_t old_len, uint64_t new_addr,
+			   uint64_t new_len, int flags)
+{
+	struct mm *mm = t->mm;
+	struct file_vma v = {0};
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		if (mm->vmas[i].start <= old && mm->vmas[i].end > old) {
+			v = mm->vmas[i];
+			break;
+		}
+	}
+	if (!v.file)
+		return;
+	file_get(v.file);
+	uint64_t off = v.off + (old - v.start);
+	if (!(flags & MREMAP_DONTUNMAP))
+		mm_vma_remove(mm, old, old + old_len);
+	mm_vma_add(mm, new_addr, new_addr + new_len, v.file, off, v.shared, v.maywrite);
+	if (new_len > old_len)
+		mm_fill_from_file(t, new_addr + old_len, v.file, off + old_len, new_len - old_len);
+	file_put(v.file);
 }
 
 long sys_mremap(struct task *t, const uint64_t a[6])
@@ -174,6 +214,8 @@ long sys_mremap(struct task *t, const uint64_t a[6])
 		log_error("mremap: host placed guest memory over the stub");
 		return -ENOMEM;
 	}
+	if (r >= 0)
+		remap_file_vma(t, old, old_len, (uint64_t)r, new_len, flags);
 	return r;
 }
 
@@ -182,6 +224,8 @@ long sys_madvise(struct task *t, const uint64_t a[6])
 	uint64_t addr = a[0], len = a[1];
 	int advice = (int)a[2];
 	if (addr & (GUEST_PAGE_SIZE - 1))
+		return -EINVAL;
+	if (PAGE_UP(len) < len || addr + PAGE_UP(len) < addr)
 		return -EINVAL;
 	if (mm_range_forbidden(addr, PAGE_UP(len)))
 		return -ENOMEM;
@@ -203,8 +247,13 @@ long sys_madvise(struct task *t, const uint64_t a[6])
 	case MADV_POPULATE_READ:
 	case MADV_POPULATE_WRITE:
 	case MADV_WIPEONFORK:
-	case MADV_KEEPONFORK:
-		return task_host_syscall(t, SYS_madvise, addr, len, (uint64_t)advice, 0, 0, 0);
+	case MADV_KEEPONFORK: {
+		long r = task_host_syscall(t, SYS_madvise, addr, len, (uint64_t)advice, 0, 0, 0);
+		/* Dropped pages of a file map read the file again, as Linux's do. */
+		if (r == 0 && (advice == MADV_DONTNEED || advice == MADV_FREE))
+			r = mm_vma_refill(t, addr, addr + PAGE_UP(len));
+		return r;
+	}
 	default:
 		/* MADV_REMOVE, MADV_HWPOISON, MERGEABLE, ...: not for a guest. */
 		return -EINVAL;

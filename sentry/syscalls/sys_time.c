@@ -33,7 +33,7 @@ static int timespec_valid(const struct timespec *ts)
 static clockid_t guest_cpu_clock(struct task *t)
 {
 	clockid_t clk;
-	pid_t pid = t->pl->host_pid ? t->pl->host_pid(t->as) : -1;
+	pid_t pid = t->pl->host_tid && t->th ? t->pl->host_tid(t->th) : -1;
 	if (pid > 0 && clock_getcpuclockid(pid, &clk) == 0)
 		return clk;
 	return CLOCK_THREAD_CPUTIME_ID;

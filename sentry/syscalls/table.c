@@ -40,7 +40,8 @@ static void note_unimplemented(struct task *t, long nr, const char *name)
 void syscall_dispatch(struct task *t)
 {
 	uint64_t a[6];
-	long nr = (long)t->regs.orig_rax;
+	/* Linux takes the number from eax: the upper half of rax is ignored. */
+	long nr = (int)t->regs.orig_rax;
 	long ret;
 	task_syscall_args(t, a);
 	const struct syscall_entry *e = syscall_lookup(nr);

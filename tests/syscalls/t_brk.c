@@ -12,6 +12,8 @@ static uintptr_t sys_brk(uintptr_t addr)
 
 int main(void)
 {
+	/* The first printf allocates stdout's buffer, maybe with brk: get that done first. */
+	printf("start\n");
 	uintptr_t cur = sys_brk(0);
 	EXPECT_TRUE("brk0_nonzero", cur != 0);
 	EXPECT_TRUE("brk0_stable", sys_brk(0) == cur);
@@ -25,12 +27,12 @@ int main(void)
 	for (uintptr_t off = 0; off < (1 << 20); off += 4096) {
 		if (p[off] != 0)
 			zero = 0;
-		p[off] = (unsigned char)(off >> 12);
+		p[off] = (unsigned char)((off >> 12) + 1);
 	}
 	EXPECT_TRUE("new_memory_zeroed", zero);
 	int good = 1;
 	for (uintptr_t off = 0; off < (1 << 20); off += 4096)
-		if (p[off] != (unsigned char)(off >> 12))
+		if (p[off] != (unsigned char)((off >> 12) + 1))
 			good = 0;
 	EXPECT_TRUE("memory_holds_writes", good);
 
@@ -40,7 +42,7 @@ int main(void)
 
 	/* Shrink back, then grow again: the re-grown memory is zero again. */
 	EXPECT_TRUE("shrink", sys_brk(cur + 4096) == cur + 4096);
-	EXPECT_TRUE("first_page_kept", p[0] == 0);
+	EXPECT_TRUE("first_page_kept", p[0] == 1);
 	EXPECT_TRUE("regrow", sys_brk(want) == want);
 	EXPECT_TRUE("regrown_memory_zeroed", p[8192] == 0 && p[(1 << 20) - 4096] == 0);
 

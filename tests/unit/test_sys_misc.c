@@ -40,7 +40,7 @@ static long fake_span(uint64_t addr, size_t len)
 	return (long)(len < room ? len : room);
 }
 
-static long fake_read(struct pl_as *as, uint64_t addr, void *buf, size_t len)
+static long fake_read(struct pl_thread *as, uint64_t addr, void *buf, size_t len)
 {
 	struct fake_mem *m = (struct fake_mem *)as;
 	long n = fake_span(addr, len);
@@ -49,7 +49,7 @@ static long fake_read(struct pl_as *as, uint64_t addr, void *buf, size_t len)
 	return n;
 }
 
-static long fake_write(struct pl_as *as, uint64_t addr, const void *buf, size_t len)
+static long fake_write(struct pl_thread *as, uint64_t addr, const void *buf, size_t len)
 {
 	struct fake_mem *m = (struct fake_mem *)as;
 	long n = fake_span(addr, len);
@@ -81,7 +81,7 @@ static int setup(void **state)
 	f->sb.pl = &fake_ops;
 	f->t.sb = &f->sb;
 	f->t.pl = &fake_ops;
-	f->t.as = (struct pl_as *)&f->mem;
+	f->t.th = (struct pl_thread *)&f->mem;
 	f->t.tid = f->t.tgid = 1;
 	f->t.ppid = 0;
 	f->t.pgid = f->t.sid = 1;
