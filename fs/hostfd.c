@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "sentry/process.h"
 #include "sentry/task.h"
 
 struct hostfd {
@@ -72,7 +73,7 @@ static long hostfd_ioctl(struct file *f, struct task *t, unsigned long cmd, uint
 		struct termios tio;
 		if (ioctl(fd, TCGETS, &tio) < 0)
 			return -ENOTTY;
-		int pgrp = t->pgid;
+		int pgrp = t->proc ? t->proc->pgid : 1;
 		return copy_to_guest(t, arg, &pgrp, sizeof(pgrp));
 	}
 	case FIONREAD: {

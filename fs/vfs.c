@@ -182,6 +182,20 @@ struct fs_context *fs_context_new(const struct path *root)
 	return fs;
 }
 
+struct fs_context *fs_context_dup(struct fs_context *fs)
+{
+	pthread_mutex_lock(&fs->lock);
+	struct fs_context *c = fs_context_new(&fs->root);
+	if (c) {
+		path_put(&c->cwd);
+		c->cwd = fs->cwd;
+		path_get(&c->cwd);
+		c->umask = fs->umask;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return c;
+}
+
 void fs_context_put(struct fs_context *fs)
 {
 	if (!fs || ref_dec(&fs->refs) > 0)
@@ -191,6 +205,8 @@ void fs_context_put(struct fs_context *fs)
 	pthread_mutex_destroy(&fs->lock);
 	free(fs);
 }
+
+static int fd_grow(struct fd_table *t, int fd);
 
 /* --- fd tables ------------------------------------------------------------------------- */
 
@@ -203,6 +219,48 @@ struct fd_table *fd_table_new(void)
 	t->limit = FD_MAX_DEFAULT;
 	pthread_mutex_init(&t->lock, NULL);
 	return t;
+}
+
+struct fd_table *fd_table_dup(struct fd_table *t)
+{
+	struct fd_table *c = fd_table_new();
+	if (!c)
+		return NULL;
+	pthread_mutex_lock(&t->lock);
+	c->limit = t->limit;
+	if (t->cap && fd_grow(c, t->cap - 1) < 0) {
+		pthread_mutex_unlock(&t->lock);
+		fd_table_put(c);
+		return NULL;
+	}
+	for (int i = 0; i < t->cap; i++) {
+		c->files[i] = t->files[i];
+		c->cloexec[i] = t->cloexec[i];
+		if (c->files[i])
+			file_get(c->files[i]);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return c;
+}
+
+void fd_table_close_on_exec(struct fd_table *t)
+{
+	for (;;) {
+		struct file *f = NULL;
+		pthread_mutex_lock(&t->lock);
+		for (int i = 0; i < t->cap; i++) {
+			if (t->files[i] && t->cloexec[i]) {
+				f = t->files[i];
+				t->files[i] = NULL;
+				t->cloexec[i] = 0;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&t->lock);
+		if (!f)
+			return;
+		file_put(f); /* outside the lock: a release may block or take other locks */
+	}
 }
 
 void fd_table_put(struct fd_table *t)

@@ -128,6 +128,8 @@ struct fs_context {
 };
 
 struct fs_context *fs_context_new(const struct path *root);
+/* A copy for fork (CLONE_FS shares instead: take a reference). */
+struct fs_context *fs_context_dup(struct fs_context *fs);
 void fs_context_put(struct fs_context *fs);
 
 /* --- the walk ---------------------------------------------------------------------------- */
@@ -165,6 +167,10 @@ struct fd_table {
 };
 
 struct fd_table *fd_table_new(void);
+/* A copy for fork: the same file descriptions, each referenced once more. */
+struct fd_table *fd_table_dup(struct fd_table *t);
+/* Closes every close-on-exec descriptor (execve). */
+void fd_table_close_on_exec(struct fd_table *t);
 void fd_table_put(struct fd_table *t);
 /* Installs f at the lowest free fd >= min; takes a reference to f. Returns the fd or -EMFILE. */
 int fd_install(struct fd_table *t, struct file *f, int min, bool cloexec);

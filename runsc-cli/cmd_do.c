@@ -133,14 +133,15 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 	size_t envc = 0;
 	while (environ[envc])
 		envc++;
-	e = exec_load(t, found, (const char *const *)argv + first, (size_t)(argc - first),
+	e = exec_program(t, found, (const char *const *)argv + first, (size_t)(argc - first),
 		      (const char *const *)environ, envc, err, sizeof(err));
 	if (e < 0) {
 		cli_error("%s", err[0] ? err : strerror(-e));
 		ret = e == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 		goto out;
 	}
-	ret = exit_code_of(task_run(t));
+	ret = exit_code_of(sandbox_run_init(t));
+	t = NULL;
 	if (g->debug)
 		sandbox_report_unimplemented(sb);
 out:

@@ -339,3 +339,115 @@ int exec_find(struct task *t, const char *cmd, const char *path_env, char *out, 
 	}
 	return found_noexec ? -EACCES : -ENOENT;
 }
+
+#define BINPRM_BUF_SIZE 256 /* how much of a script's first line Linux reads */
+#define MAX_INTERP_DEPTH 4
+
+/* Parses "#!interp [arg]" from the first bytes of a file; 1 if it is a script, 0 if not,
+ * -ENOEXEC for a "#!" line with no interpreter. */
+static int parse_shebang(const char *buf, size_t n, char *interp, size_t icap, char *arg,
+			 size_t acap)
+{
+	if (n < 2 || buf[0] != '#' || buf[1] != '!')
+		return 0;
+	char line[BINPRM_BUF_SIZE + 1];
+	memcpy(line, buf, n);
+	line[n] = 0;
+	char *nl = strchr(line, '\n');
+	if (nl)
+		*nl = 0;
+	char *p = line + 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	char *e = p;
+	while (*e && *e != ' ' && *e != '\t')
+		e++;
+	if (e == p)
+		return -ENOEXEC;
+	char *rest = e;
+	if (*rest)
+		*rest++ = 0;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	/* Linux keeps the rest of the line as one argument, trailing blanks removed. */
+	size_t rl = strlen(rest);
+	while (rl && (rest[rl - 1] == ' ' || rest[rl - 1] == '\t'))
+		rest[--rl] = 0;
+	if (strlen(p) >= icap || rl >= acap)
+		return -ENAMETOOLONG;
+	strcpy(interp, p);
+	strcpy(arg, rest);
+	return 1;
+}
+
+static int read_head(struct task *t, const char *path, char *buf, size_t cap, size_t *n)
+{
+	struct file *f;
+	uint64_t size;
+	int e = open_exec(t, path, &f, &size);
+	if (e < 0)
+		return e;
+	long r = file_read_at(f, buf, cap, 0);
+	file_put(f);
+	if (r < 0)
+		return (int)r;
+	*n = (size_t)r;
+	return 0;
+}
+
+int exec_program(struct task *t, const char *path, const char *const *argv, size_t argc,
+		 const char *const *envp, size_t envc, char *err, size_t errlen)
+{
+	char head[BINPRM_BUF_SIZE];
+	char interp[MAX_INTERP_DEPTH][BINPRM_BUF_SIZE], arg[MAX_INTERP_DEPTH][BINPRM_BUF_SIZE];
+	char file[MAX_INTERP_DEPTH + 1][PATH_MAX];
+	size_t n = 0;
+	int depth = 0;
+
+	if (strlen(path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	strcpy(file[0], path);
+	for (;;) {
+		int e = read_head(t, file[depth], head, sizeof(head), &n);
+		if (e < 0) {
+			snprintf(err, errlen, "%s: %s", file[depth], strerror(-e));
+			return e;
+		}
+		e = parse_shebang(head, n, interp[depth], sizeof(interp[0]), arg[depth],
+				  sizeof(arg[0]));
+		if (e < 0) {
+			snprintf(err, errlen, "%s: bad #! line", file[depth]);
+			return e;
+		}
+		if (e == 0)
+			break;
+		if (depth == MAX_INTERP_DEPTH) {
+			snprintf(err, errlen, "%s: too many levels of #! interpreters", path);
+			return -ELOOP;
+		}
+		strcpy(file[depth + 1], interp[depth]);
+		depth++;
+	}
+	/* argv becomes: interp_k [arg_k] ... interp_1 [arg_1] path argv[1..]. */
+	size_t nargv = argc + 2 * (size_t)depth + 1;
+	const char **av = calloc(nargv, sizeof(*av));
+	if (!av)
+		return -ENOMEM;
+	size_t k = 0;
+	for (int d = depth - 1; d >= 0; d--) {
+		av[k++] = interp[d];
+		if (arg[d][0])
+			av[k++] = arg[d];
+	}
+	if (depth) {
+		av[k++] = path;
+		for (size_t i = 1; i < argc; i++)
+			av[k++] = argv[i];
+	} else {
+		for (size_t i = 0; i < argc; i++)
+			av[k++] = argv[i];
+	}
+	int e = exec_load(t, file[depth], av, k, envp, envc, err, errlen);
+	free(av);
+	return e;
+}

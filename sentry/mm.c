@@ -12,12 +12,20 @@
 
 struct mm *mm_new(void)
 {
-	return calloc(1, sizeof(struct mm));
+	struct mm *mm = calloc(1, sizeof(struct mm));
+	if (mm)
+		mm->refs = 1;
+	return mm;
+}
+
+void mm_get(struct mm *mm)
+{
+	__atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
 }
 
 void mm_free(struct mm *mm)
 {
-	if (!mm)
+	if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (size_t i = 0; i < mm->nvmas; i++)
 		file_put(mm->vmas[i].file);
@@ -31,6 +39,7 @@ struct mm *mm_fork(const struct mm *mm)
 	if (!c)
 		return NULL;
 	*c = *mm;
+	c->refs = 1;
 	c->vmas = NULL;
 	c->capvmas = c->nvmas;
 	if (mm->nvmas) {

@@ -37,6 +37,7 @@ struct file_vma {
 };
 
 struct mm {
+	int refs; /* tasks sharing it (CLONE_VM) */
 	uint64_t brk_start, brk; /* the program break: start and current end */
 	uint64_t stack_top;
 	uint64_t vdso;
@@ -45,7 +46,8 @@ struct mm {
 };
 
 struct mm *mm_new(void);
-void mm_free(struct mm *mm);
+void mm_free(struct mm *mm); /* drops a reference; the last one frees */
+void mm_get(struct mm *mm);
 
 /* A copy for fork (file references taken); NULL on allocation failure. */
 struct mm *mm_fork(const struct mm *mm);

@@ -12,6 +12,8 @@
 #include "fs/vfs.h"
 #include "sentry/log.h"
 #include "sentry/mm.h"
+#include "sentry/process.h"
+#include "sentry/signal.h"
 #include "sentry/syscalls/table.h"
 
 static int install_host_stdio(struct fd_table *fdt)
@@ -40,6 +42,28 @@ int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, stru
 
 	if (!t)
 		return -ENOMEM;
+	pthread_mutexattr_t ma;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&sb->lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sb->child_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (!sb->pids_max)
+		sb->pids_max = SANDBOX_PIDS_MAX_DEFAULT;
+	e = signal_sentry_init();
+	if (e < 0) {
+		free(t);
+		return e;
+	}
+	e = task_init_common(t);
+	if (e < 0) {
+		free(t);
+		return e;
+	}
 	t->sb = sb;
 	t->pl = sb->pl;
 	t->tid = t->tgid = t->pgid = t->sid = 1;
@@ -86,6 +110,9 @@ int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, stru
 	e = sb->pl->get_regs(t->th, &t->regs);
 	if (e < 0)
 		goto fail;
+	e = process_init(sb, t);
+	if (e < 0)
+		goto fail;
 	*out = t;
 	return 0;
 fail:
@@ -93,16 +120,22 @@ fail:
 	return e;
 }
 
+int sandbox_run_init(struct task *init)
+{
+	struct sandbox *sb = init->sb;
+	int status = task_run(init);
+	init->exit_status = status;
+	task_finish(init);
+	/* As when the init of a pid namespace dies: everyone else is killed. */
+	process_kill_all_but_init(sb, SIGKILL);
+	process_wait_all_gone(sb);
+	return status;
+}
+
 void task_free(struct task *t)
 {
-	if (!t)
-		return;
-	if (t->th)
-		t->pl->release(t->th);
-	fs_context_put(t->fs);
-	fd_table_put(t->fdt);
-	mm_free(t->mm);
-	free(t);
+	if (t)
+		task_finish(t);
 }
 
 void sandbox_report_unimplemented(const struct sandbox *sb)

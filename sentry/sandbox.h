@@ -18,7 +18,16 @@ struct init_spec {
  * program with exec_load() and runs it with task_run(). */
 int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, struct task **out,
 			  char *err, size_t errlen);
+/* Frees a task that never ran. */
 void task_free(struct task *t);
+
+/* Runs init until it exits, then ends every other process of the sandbox and waits for
+ * their Sentry threads; returns init's wait status. Frees init. */
+int sandbox_run_init(struct task *init);
+
+/* How many processes a sandbox may hold unless configured otherwise (fork bombs get EAGAIN
+ * beyond it). */
+#define SANDBOX_PIDS_MAX_DEFAULT 4096
 
 /* At exit under --debug: how often each unimplemented syscall was called. */
 void sandbox_report_unimplemented(const struct sandbox *sb);

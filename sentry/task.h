@@ -8,6 +8,7 @@
 #ifndef CVISOR_TASK_H
 #define CVISOR_TASK_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@ struct mm;
 struct fd_table;
 struct fs_context;
 struct sandbox;
+struct process;
 
 struct creds {
 	uid_t ruid, euid, suid, fsuid;
@@ -59,7 +61,24 @@ struct task {
 
 	bool exiting;
 	int exit_status; /* a wait status: (code << 8) or the terminating signal */
+
+	struct process *proc; /* the process (thread group) this task belongs to */
+	pthread_t host_thread; /* the Sentry thread that runs this task */
+
+	/* Signals (sentry/signal.c). sig_lock protects what follows. */
+	pthread_mutex_t sig_lock;
+	uint64_t pending;            /* bit (sig - 1): pending for this task */
+	siginfo_t pending_info[64];  /* the first instance's info, per signal */
+	int fatal_signal;            /* a signal whose action kills the process, or 0 */
+	pthread_mutex_t *wait_m;     /* what the task is blocked on in task_wait() */
+	pthread_cond_t *wait_cv;
+	int kicks;                   /* task_kick()s still using wait_m (see signal.c) */
+	bool in_host_block;          /* inside a host call that a SIGUSR1 to the thread ends */
 };
+
+/* The task the calling Sentry thread runs (NULL outside task threads). */
+struct task *task_current(void);
+void task_set_current(struct task *t);
 
 /* Per-sandbox state shared by its tasks. */
 struct sandbox {
@@ -68,6 +87,16 @@ struct sandbox {
 	char hostname[65];
 	char domainname[65];
 	struct timespec boot_time; /* CLOCK_MONOTONIC at sandbox start: uptime in sysinfo, /proc */
+
+	/* The process table (sentry/process.c), under lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t child_cv; /* a process changed state: waiters re-check */
+	struct process *procs;   /* every live or zombie process */
+	struct process *init;
+	pid_t last_pid;
+	int nprocs;
+	int pids_max; /* the fork-bomb limit: EAGAIN beyond it */
+	int running;  /* tasks whose Sentry thread has not finished */
 	uint64_t unimplemented_count[512];
 	bool unimplemented_logged[512];
 };
@@ -96,6 +125,13 @@ long task_host_syscall(struct task *t, long nr, uint64_t a0, uint64_t a1, uint64
 
 /* Runs the task until it exits; returns its wait status. */
 int task_run(struct task *t);
+
+/* After task_run: releases the stub, the fds, the fs context and the memory, turns the
+ * process into a zombie, and frees t. */
+void task_finish(struct task *t);
+
+/* Initializes the Sentry-side fields of a new task (locks); 0 or -errno. */
+int task_init_common(struct task *t);
 
 /* Marks the whole thread group as exiting with the given wait status. */
 void task_exit_group(struct task *t, int wait_status);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
+#include "fs/pipe.h"
 #include "fs/vfs.h"
 #include "sentry/log.h"
 #include "sentry/syscalls/table.h"
@@ -95,6 +96,12 @@ long sys_fcntl(struct task *t, const uint64_t a[6])
 		f->flags = (f->flags & ~SETFL_MASK) | ((int)a[2] & SETFL_MASK);
 		pthread_mutex_unlock(&f->pos_lock);
 		r = 0;
+		break;
+	case F_GETPIPE_SZ:
+		r = file_is_pipe(f) ? pipe_get_size(f) : -EBADF;
+		break;
+	case F_SETPIPE_SZ:
+		r = file_is_pipe(f) ? pipe_set_size(f, a[2]) : -EBADF;
 		break;
 	default:
 		log_info("fcntl: command %d not supported yet", cmd);

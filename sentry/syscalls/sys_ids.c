@@ -11,13 +11,6 @@
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
 
-/* Whether a pid argument names the caller: the kernel finds any thread id, and the thread
- * group leader's id is the tgid. */
-static int is_self(const struct task *t, pid_t pid)
-{
-	return pid == 0 || pid == t->tid || pid == t->tgid;
-}
-
 long sys_getpid(struct task *t, const uint64_t a[6])
 {
 	return t->tgid;
@@ -26,11 +19,6 @@ long sys_getpid(struct task *t, const uint64_t a[6])
 long sys_gettid(struct task *t, const uint64_t a[6])
 {
 	return t->tid;
-}
-
-long sys_getppid(struct task *t, const uint64_t a[6])
-{
-	return t->ppid;
 }
 
 long sys_getuid(struct task *t, const uint64_t a[6])
@@ -84,21 +72,3 @@ long sys_getgroups(struct task *t, const uint64_t a[6])
 	return 0;
 }
 
-long sys_getpgrp(struct task *t, const uint64_t a[6])
-{
-	return t->pgid;
-}
-
-long sys_getpgid(struct task *t, const uint64_t a[6])
-{
-	if (!is_self(t, (pid_t)a[0]))
-		return -ESRCH;
-	return t->pgid;
-}
-
-long sys_getsid(struct task *t, const uint64_t a[6])
-{
-	if (!is_self(t, (pid_t)a[0]))
-		return -ESRCH;
-	return t->sid;
-}

@@ -127,9 +127,13 @@ static long rw_at_pos(struct task *t, int fd, uint64_t buf, size_t len, bool wri
 		file_put(f);
 		return -EFAULT;
 	}
-	pthread_mutex_lock(&f->pos_lock);
+	/* The position lock, as Linux's f_pos_lock, only for files with a position: a reader
+	 * blocked on a pipe must not hold up an fcntl or another reader. */
+	if (!f->stream)
+		pthread_mutex_lock(&f->pos_lock);
 	r = write ? do_write(t, f, buf, len, &f->pos) : do_read(t, f, buf, len, &f->pos);
-	pthread_mutex_unlock(&f->pos_lock);
+	if (!f->stream)
+		pthread_mutex_unlock(&f->pos_lock);
 	file_put(f);
 	return r;
 }
@@ -219,7 +223,8 @@ static long rwv(struct task *t, const uint64_t a[6], bool write)
 		file_put(f);
 		return err;
 	}
-	pthread_mutex_lock(&f->pos_lock);
+	if (!f->stream)
+		pthread_mutex_lock(&f->pos_lock);
 	for (size_t i = 0; i < a[2]; i++) {
 		if (!iov[i].iov_len)
 			continue;
@@ -235,7 +240,8 @@ static long rwv(struct task *t, const uint64_t a[6], bool write)
 		if ((size_t)n < iov[i].iov_len)
 			break;
 	}
-	pthread_mutex_unlock(&f->pos_lock);
+	if (!f->stream)
+		pthread_mutex_unlock(&f->pos_lock);
 	free(iov);
 	file_put(f);
 	return total;

@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,51 +32,94 @@
 
 static inline const char *errname(int e)
 {
-	static char buf[32];
+	static char bufs[2][32]; /* two, so one message can name two unknown errnos */
+	static int which;
+	char *buf = bufs[which ^= 1];
 	switch (e) {
-	case 0: return "0";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ESRCH: return "ESRCH";
-	case EINTR: return "EINTR";
-	case EIO: return "EIO";
-	case ENXIO: return "ENXIO";
-	case E2BIG: return "E2BIG";
-	case ENOEXEC: return "ENOEXEC";
-	case EBADF: return "EBADF";
-	case ECHILD: return "ECHILD";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case EXDEV: return "EXDEV";
-	case ENODEV: return "ENODEV";
-	case ENOTDIR: return "ENOTDIR";
-	case EISDIR: return "EISDIR";
-	case EINVAL: return "EINVAL";
-	case ENFILE: return "ENFILE";
-	case EMFILE: return "EMFILE";
-	case ENOTTY: return "ENOTTY";
-	case ETXTBSY: return "ETXTBSY";
-	case EFBIG: return "EFBIG";
-	case ENOSPC: return "ENOSPC";
-	case ESPIPE: return "ESPIPE";
-	case EROFS: return "EROFS";
-	case EMLINK: return "EMLINK";
-	case EPIPE: return "EPIPE";
-	case ERANGE: return "ERANGE";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	case ENOSYS: return "ENOSYS";
-	case ENOTEMPTY: return "ENOTEMPTY";
-	case ELOOP: return "ELOOP";
-	case ENODATA: return "ENODATA";
-	case EOVERFLOW: return "EOVERFLOW";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ETIMEDOUT: return "ETIMEDOUT";
+	case 0:
+		return "0";
+	case EPERM:
+		return "EPERM";
+	case ENOENT:
+		return "ENOENT";
+	case ESRCH:
+		return "ESRCH";
+	case EINTR:
+		return "EINTR";
+	case EIO:
+		return "EIO";
+	case ENXIO:
+		return "ENXIO";
+	case E2BIG:
+		return "E2BIG";
+	case ENOEXEC:
+		return "ENOEXEC";
+	case EBADF:
+		return "EBADF";
+	case ECHILD:
+		return "ECHILD";
+	case EAGAIN:
+		return "EAGAIN";
+	case ENOMEM:
+		return "ENOMEM";
+	case EACCES:
+		return "EACCES";
+	case EFAULT:
+		return "EFAULT";
+	case EBUSY:
+		return "EBUSY";
+	case EEXIST:
+		return "EEXIST";
+	case EXDEV:
+		return "EXDEV";
+	case ENODEV:
+		return "ENODEV";
+	case ENOTDIR:
+		return "ENOTDIR";
+	case EISDIR:
+		return "EISDIR";
+	case EINVAL:
+		return "EINVAL";
+	case ENFILE:
+		return "ENFILE";
+	case EMFILE:
+		return "EMFILE";
+	case ENOTTY:
+		return "ENOTTY";
+	case ETXTBSY:
+		return "ETXTBSY";
+	case EFBIG:
+		return "EFBIG";
+	case ENOSPC:
+		return "ENOSPC";
+	case ESPIPE:
+		return "ESPIPE";
+	case EROFS:
+		return "EROFS";
+	case EMLINK:
+		return "EMLINK";
+	case EPIPE:
+		return "EPIPE";
+	case ERANGE:
+		return "ERANGE";
+	case ENAMETOOLONG:
+		return "ENAMETOOLONG";
+	case ENOSYS:
+		return "ENOSYS";
+	case ENOTEMPTY:
+		return "ENOTEMPTY";
+	case ELOOP:
+		return "ELOOP";
+	case ENODATA:
+		return "ENODATA";
+	case EOVERFLOW:
+		return "EOVERFLOW";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
 	default:
-		snprintf(buf, sizeof(buf), "errno=%d", e);
+		snprintf(buf, sizeof(bufs[0]), "errno=%d", e);
 		return buf;
 	}
 }
@@ -83,7 +127,6 @@ static inline const char *errname(int e)
 __attribute__((noreturn, format(printf, 3, 4))) static inline void
 check_fail(const char *file, int line, const char *fmt, ...);
 
-#include <stdarg.h>
 static inline void check_fail(const char *file, int line, const char *fmt, ...)
 {
 	char msg[512];
@@ -97,71 +140,72 @@ static inline void check_fail(const char *file, int line, const char *fmt, ...)
 	exit(1);
 }
 
-#define CHECK(cond)                                                                            \
-	do {                                                                                   \
-		errno = 0;                                                                     \
-		if (!(cond))                                                                   \
-			check_fail(__FILE__, __LINE__, "CHECK(%s) (errno %s)", #cond,         \
-				   errname(errno));                                            \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		if (!(cond))                                                                       \
+			check_fail(__FILE__, __LINE__, "CHECK(%s) (errno %s)", #cond,              \
+				   errname(errno));                                                \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                                         \
-	do {                                                                                   \
-		long long _ca = (long long)(a), _cb = (long long)(b);                          \
-		if (_ca != _cb)                                                                \
-			check_fail(__FILE__, __LINE__, "CHECK_EQ(%s, %s): %lld != %lld", #a, #b,  \
-				   _ca, _cb);                                                  \
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		long long _ca = (long long)(a), _cb = (long long)(b);                              \
+		if (_ca != _cb)                                                                    \
+			check_fail(__FILE__, __LINE__, "CHECK_EQ(%s, %s): %lld != %lld", #a, #b,   \
+				   _ca, _cb);                                                      \
 	} while (0)
 
-#define OK(expr)                                                                               \
-	({                                                                                     \
-		errno = 0;                                                                     \
-		long _or = (long)(expr);                                                       \
-		if (_or == -1)                                                                 \
-			check_fail(__FILE__, __LINE__, "OK(%s): -1 %s", #expr, errname(errno));  \
-		_or;                                                                           \
+#define OK(expr)                                                                                   \
+	({                                                                                         \
+		errno = 0;                                                                         \
+		long _or = (long)(expr);                                                           \
+		if (_or == -1)                                                                     \
+			check_fail(__FILE__, __LINE__, "OK(%s): -1 %s", #expr, errname(errno));    \
+		_or;                                                                               \
 	})
 
-#define EXPECT_OK(label, expr)                                                                 \
-	({                                                                                     \
-		errno = 0;                                                                     \
-		long _er = (long)(expr);                                                       \
-		if (_er == -1)                                                                 \
-			check_fail(__FILE__, __LINE__, "%s: %s: -1 %s (expected success)",       \
-				   label, #expr, errname(errno));                              \
-		printf("%s: ok\n", label);                                                     \
-		_er;                                                                           \
+#define EXPECT_OK(label, expr)                                                                     \
+	({                                                                                         \
+		errno = 0;                                                                         \
+		long _er = (long)(expr);                                                           \
+		if (_er == -1)                                                                     \
+			check_fail(__FILE__, __LINE__, "%s: %s: -1 %s (expected success)", label,  \
+				   #expr, errname(errno));                                         \
+		printf("%s: ok\n", label);                                                         \
+		_er;                                                                               \
 	})
 
-#define EXPECT_ERR(label, expr, err)                                                           \
-	do {                                                                                   \
-		errno = 0;                                                                     \
-		long _xr = (long)(expr);                                                       \
-		int _xe = errno;                                                               \
-		if (_xr != -1 || _xe != (err))                                                 \
-			check_fail(__FILE__, __LINE__, "%s: %s: got %ld %s, expected -1 %s",     \
-				   label, #expr, _xr, _xr == -1 ? errname(_xe) : "",           \
-				   errname(err));                                              \
-		printf("%s: -1 %s\n", label, errname(_xe));                                    \
+#define EXPECT_ERR(label, expr, err)                                                               \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long _xr = (long)(expr);                                                           \
+		int _xe = errno;                                                                   \
+		if (_xr != -1 || _xe != (err))                                                     \
+			check_fail(__FILE__, __LINE__, "%s: %s: got %ld %s, expected -1 %s",       \
+				   label, #expr, _xr, _xr == -1 ? errname(_xe) : "",               \
+				   errname(err));                                                  \
+		printf("%s: -1 %s\n", label, errname(_xe));                                        \
 	} while (0)
 
-#define EXPECT_VAL(label, expr, val)                                                           \
-	do {                                                                                   \
-		errno = 0;                                                                     \
-		long long _vr = (long long)(expr), _vv = (long long)(val);                     \
-		if (_vr != _vv)                                                                \
-			check_fail(__FILE__, __LINE__, "%s: %s: got %lld (errno %s), expected %lld", \
-				   label, #expr, _vr, errname(errno), _vv);                    \
-		printf("%s: %lld\n", label, _vv);                                              \
+#define EXPECT_VAL(label, expr, val)                                                               \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long long _vr = (long long)(expr), _vv = (long long)(val);                         \
+		if (_vr != _vv)                                                                    \
+			check_fail(__FILE__, __LINE__,                                             \
+				   "%s: %s: got %lld (errno %s), expected %lld", label, #expr,     \
+				   _vr, errname(errno), _vv);                                      \
+		printf("%s: %lld\n", label, _vv);                                                  \
 	} while (0)
 
-#define EXPECT_TRUE(label, cond)                                                               \
-	do {                                                                                   \
-		errno = 0;                                                                     \
-		if (!(cond))                                                                   \
+#define EXPECT_TRUE(label, cond)                                                                   \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		if (!(cond))                                                                       \
 			check_fail(__FILE__, __LINE__, "%s: %s is false (errno %s)", label, #cond, \
-				   errname(errno));                                            \
-		printf("%s: yes\n", label);                                                    \
+				   errname(errno));                                                \
+		printf("%s: yes\n", label);                                                        \
 	} while (0)
 
 /* Prints the final line; use as `return done();` from main. */

@@ -21,7 +21,8 @@ int main(void)
 	EXPECT_VAL("license_r_ok", access("/usr/share/common-licenses/GPL-3", R_OK), 0);
 	/* Even root needs an execute bit somewhere to pass X_OK on a regular file. */
 	EXPECT_ERR("license_x_ok", access("/usr/share/common-licenses/GPL-3", X_OK), EACCES);
-	EXPECT_ERR("license_r_x_ok", access("/usr/share/common-licenses/GPL-3", R_OK | X_OK), EACCES);
+	EXPECT_ERR("license_r_x_ok", access("/usr/share/common-licenses/GPL-3", R_OK | X_OK),
+		   EACCES);
 
 	EXPECT_ERR("missing", access("/no/such/file", F_OK), ENOENT);
 	EXPECT_ERR("missing_r_ok", access("/usr/share/nope", R_OK), ENOENT);
@@ -34,8 +35,10 @@ int main(void)
 	/* faccessat: relative to a dirfd or AT_FDCWD. */
 	int dfd = OK(open("/usr/bin", O_RDONLY | O_DIRECTORY));
 	EXPECT_VAL("faccessat_dirfd_x_ok", syscall(SYS_faccessat, dfd, "true", X_OK), 0);
-	EXPECT_ERR("faccessat_dirfd_missing", syscall(SYS_faccessat, dfd, "no-such-program-xyz", F_OK), ENOENT);
-	EXPECT_VAL("faccessat_absolute_bad_dirfd", syscall(SYS_faccessat, 9999, "/bin/true", X_OK), 0);
+	EXPECT_ERR("faccessat_dirfd_missing",
+		   syscall(SYS_faccessat, dfd, "no-such-program-xyz", F_OK), ENOENT);
+	EXPECT_VAL("faccessat_absolute_bad_dirfd", syscall(SYS_faccessat, 9999, "/bin/true", X_OK),
+		   0);
 	EXPECT_ERR("faccessat_bad_dirfd", syscall(SYS_faccessat, 9999, "true", F_OK), EBADF);
 	int fd = OK(open("/usr/share/common-licenses/GPL-3", O_RDONLY));
 	EXPECT_ERR("faccessat_file_dirfd", syscall(SYS_faccessat, fd, "x", F_OK), ENOTDIR);
@@ -43,20 +46,28 @@ int main(void)
 	OK(chdir("/usr"));
 	EXPECT_VAL("faccessat_cwd", syscall(SYS_faccessat, AT_FDCWD, "bin/true", X_OK), 0);
 	OK(chdir("/"));
-	EXPECT_ERR("faccessat_cwd_after_chdir", syscall(SYS_faccessat, AT_FDCWD, "bin/true-not", X_OK), ENOENT);
+	EXPECT_ERR("faccessat_cwd_after_chdir",
+		   syscall(SYS_faccessat, AT_FDCWD, "bin/true-not", X_OK), ENOENT);
 	EXPECT_ERR("faccessat_bad_mode", syscall(SYS_faccessat, AT_FDCWD, "/bin/true", 8), EINVAL);
 
 	/* faccessat2: the flags argument. */
 	EXPECT_VAL("faccessat2_no_flags", syscall(SYS_faccessat2, dfd, "true", X_OK, 0), 0);
 	EXPECT_VAL("faccessat2_eaccess", syscall(SYS_faccessat2, dfd, "true", X_OK, AT_EACCESS), 0);
-	EXPECT_VAL("faccessat2_nofollow", syscall(SYS_faccessat2, AT_FDCWD, "/bin", X_OK, AT_SYMLINK_NOFOLLOW), 0);
-	EXPECT_VAL("faccessat2_empty_path", syscall(SYS_faccessat2, fd, "", R_OK, AT_EMPTY_PATH), 0);
-	EXPECT_ERR("faccessat2_empty_path_x", syscall(SYS_faccessat2, fd, "", X_OK, AT_EMPTY_PATH), EACCES);
+	EXPECT_VAL("faccessat2_nofollow",
+		   syscall(SYS_faccessat2, AT_FDCWD, "/bin", X_OK, AT_SYMLINK_NOFOLLOW), 0);
+	EXPECT_VAL("faccessat2_empty_path", syscall(SYS_faccessat2, fd, "", R_OK, AT_EMPTY_PATH),
+		   0);
+	EXPECT_ERR("faccessat2_empty_path_x", syscall(SYS_faccessat2, fd, "", X_OK, AT_EMPTY_PATH),
+		   EACCES);
 	EXPECT_ERR("faccessat2_empty_no_flag", syscall(SYS_faccessat2, fd, "", R_OK, 0), ENOENT);
 	EXPECT_ERR("faccessat2_bad_flags", syscall(SYS_faccessat2, dfd, "true", X_OK, 0x1), EINVAL);
-	EXPECT_ERR("faccessat2_bad_flags_high", syscall(SYS_faccessat2, dfd, "true", X_OK, 0x80000), EINVAL);
+	EXPECT_ERR("faccessat2_bad_flags_high", syscall(SYS_faccessat2, dfd, "true", X_OK, 0x80000),
+		   EINVAL);
 	EXPECT_ERR("faccessat2_bad_mode", syscall(SYS_faccessat2, dfd, "true", 8, 0), EINVAL);
-	EXPECT_ERR("faccessat2_license_x", syscall(SYS_faccessat2, AT_FDCWD, "/usr/share/common-licenses/GPL-3", X_OK, AT_EACCESS), EACCES);
+	EXPECT_ERR(
+	    "faccessat2_license_x",
+	    syscall(SYS_faccessat2, AT_FDCWD, "/usr/share/common-licenses/GPL-3", X_OK, AT_EACCESS),
+	    EACCES);
 	OK(close(fd));
 	OK(close(dfd));
 	return done();

@@ -57,9 +57,11 @@ int main(void)
 	EXPECT_ERR("get_fs_bad_ptr", syscall(SYS_arch_prctl, ARCH_GET_FS, BADPTR), EFAULT);
 	EXPECT_ERR("get_gs_bad_ptr", syscall(SYS_arch_prctl, ARCH_GET_GS, BADPTR), EFAULT);
 	/* Non-canonical and kernel addresses are refused. */
-	EXPECT_ERR("set_gs_kernel_address", syscall(SYS_arch_prctl, ARCH_SET_GS, 0xffff800000000000UL), EPERM);
+	EXPECT_ERR("set_gs_kernel_address",
+		   syscall(SYS_arch_prctl, ARCH_SET_GS, 0xffff800000000000UL), EPERM);
 	EXPECT_ERR("set_gs_noncanonical", syscall(SYS_arch_prctl, ARCH_SET_GS, 1UL << 63), EPERM);
-	EXPECT_ERR("set_fs_kernel_address", syscall(SYS_arch_prctl, ARCH_SET_FS, 0xffffffffff600000UL), EPERM);
+	EXPECT_ERR("set_fs_kernel_address",
+		   syscall(SYS_arch_prctl, ARCH_SET_FS, 0xffffffffff600000UL), EPERM);
 	EXPECT_TRUE("fs_unchanged_after_errors", read_fs0() == fs && tls_var == 1234);
 	return done();
 }

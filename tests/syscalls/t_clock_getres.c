@@ -7,10 +7,16 @@
 int main(void)
 {
 	struct timespec r;
-	static const struct { clockid_t id; const char *name; } hres[] = {
-		{CLOCK_REALTIME, "REALTIME"}, {CLOCK_MONOTONIC, "MONOTONIC"},
-		{CLOCK_MONOTONIC_RAW, "MONOTONIC_RAW"}, {CLOCK_BOOTTIME, "BOOTTIME"},
-		{CLOCK_PROCESS_CPUTIME_ID, "PROCESS_CPUTIME_ID"}, {CLOCK_THREAD_CPUTIME_ID, "THREAD_CPUTIME_ID"},
+	static const struct {
+		clockid_t id;
+		const char *name;
+	} hres[] = {
+	    {CLOCK_REALTIME, "REALTIME"},
+	    {CLOCK_MONOTONIC, "MONOTONIC"},
+	    {CLOCK_MONOTONIC_RAW, "MONOTONIC_RAW"},
+	    {CLOCK_BOOTTIME, "BOOTTIME"},
+	    {CLOCK_PROCESS_CPUTIME_ID, "PROCESS_CPUTIME_ID"},
+	    {CLOCK_THREAD_CPUTIME_ID, "THREAD_CPUTIME_ID"},
 	};
 	for (unsigned i = 0; i < sizeof(hres) / sizeof(hres[0]); i++) {
 		memset(&r, 0xff, sizeof(r));

@@ -20,7 +20,8 @@ int main(void)
 	EXPECT_VAL("setfl_append", fcntl(fd, F_SETFL, O_APPEND | O_NONBLOCK), 0);
 	EXPECT_VAL("append_and_nonblock", fcntl(fd, F_GETFL) & (O_APPEND | O_NONBLOCK),
 		   O_APPEND | O_NONBLOCK);
-	EXPECT_VAL("setfl_rdwr_ignored", fcntl(fd, F_SETFL, O_RDWR | O_CREAT | O_TRUNC | O_EXCL), 0);
+	EXPECT_VAL("setfl_rdwr_ignored", fcntl(fd, F_SETFL, O_RDWR | O_CREAT | O_TRUNC | O_EXCL),
+		   0);
 	EXPECT_VAL("getfl_after_rdwr", fcntl(fd, F_GETFL), 0100000);
 	EXPECT_VAL("setfl_0", fcntl(fd, F_SETFL, 0), 0);
 	EXPECT_VAL("nonblock_cleared", fcntl(fd, F_GETFL) & O_NONBLOCK, 0);

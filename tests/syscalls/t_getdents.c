@@ -68,7 +68,11 @@ int main(void)
 	for (int i = 0; i < n; i++) {
 		struct stat st;
 		OK(fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW));
-		printf("  %s %s\n", S_ISDIR(st.st_mode) ? "d" : S_ISLNK(st.st_mode) ? "l" : S_ISREG(st.st_mode) ? "-" : "?",
+		printf("  %s %s\n",
+		       S_ISDIR(st.st_mode)   ? "d"
+		       : S_ISLNK(st.st_mode) ? "l"
+		       : S_ISREG(st.st_mode) ? "-"
+					     : "?",
 		       names[i]);
 	}
 	static char first[256][256];

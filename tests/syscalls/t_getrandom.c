@@ -36,7 +36,8 @@ int main(void)
 	long bits = 0;
 	for (size_t i = 0; i < sizeof(a); i++)
 		bits += __builtin_popcount(a[i]);
-	EXPECT_TRUE("bit_balance_plausible", bits > 8 * 65536 * 45 / 100 && bits < 8 * 65536 * 55 / 100);
+	EXPECT_TRUE("bit_balance_plausible",
+		    bits > 8 * 65536 * 45 / 100 && bits < 8 * 65536 * 55 / 100);
 
 	/* Small draws differ too. */
 	unsigned long long x = 0, y = 0;
@@ -47,10 +48,13 @@ int main(void)
 	/* Flags. */
 	EXPECT_VAL("nonblock", syscall(SYS_getrandom, a, 16, GRND_NONBLOCK), 16);
 	EXPECT_VAL("random", syscall(SYS_getrandom, a, 16, GRND_RANDOM), 16);
-	EXPECT_VAL("random_nonblock", syscall(SYS_getrandom, a, 16, GRND_RANDOM | GRND_NONBLOCK), 16);
+	EXPECT_VAL("random_nonblock", syscall(SYS_getrandom, a, 16, GRND_RANDOM | GRND_NONBLOCK),
+		   16);
 	EXPECT_VAL("insecure", syscall(SYS_getrandom, a, 16, GRND_INSECURE), 16);
-	EXPECT_VAL("insecure_nonblock", syscall(SYS_getrandom, a, 16, GRND_INSECURE | GRND_NONBLOCK), 16);
-	EXPECT_ERR("insecure_and_random", syscall(SYS_getrandom, a, 16, GRND_INSECURE | GRND_RANDOM), EINVAL);
+	EXPECT_VAL("insecure_nonblock",
+		   syscall(SYS_getrandom, a, 16, GRND_INSECURE | GRND_NONBLOCK), 16);
+	EXPECT_ERR("insecure_and_random",
+		   syscall(SYS_getrandom, a, 16, GRND_INSECURE | GRND_RANDOM), EINVAL);
 	EXPECT_ERR("unknown_flag_0x8", syscall(SYS_getrandom, a, 16, 0x8), EINVAL);
 	EXPECT_ERR("unknown_flag_0x100", syscall(SYS_getrandom, a, 16, 0x100), EINVAL);
 	EXPECT_ERR("unknown_flag_high", syscall(SYS_getrandom, a, 16, 0x80000000u), EINVAL);

@@ -15,7 +15,8 @@ int main(void)
 	EXPECT_ERR("tcgets_regular_file", syscall(SYS_ioctl, fd, TCGETS, &t), ENOTTY);
 	EXPECT_ERR("tiocgwinsz_regular_file", syscall(SYS_ioctl, fd, TIOCGWINSZ, &ws), ENOTTY);
 	EXPECT_ERR("unknown_request_regular_file", syscall(SYS_ioctl, fd, 0x12345678, 0), ENOTTY);
-	EXPECT_ERR("tcgets_bad_pointer_regular_file", syscall(SYS_ioctl, fd, TCGETS, BADPTR), ENOTTY);
+	EXPECT_ERR("tcgets_bad_pointer_regular_file", syscall(SYS_ioctl, fd, TCGETS, BADPTR),
+		   ENOTTY);
 	/* glibc's isatty is TCGETS underneath. */
 	EXPECT_VAL("isatty_regular_file", isatty(fd), 0);
 	EXPECT_TRUE("isatty_sets_enotty", (isatty(fd), errno == ENOTTY));

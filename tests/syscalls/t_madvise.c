@@ -10,7 +10,8 @@
 
 int main(void)
 {
-	unsigned char *p = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *p =
+	    mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(p != MAP_FAILED);
 	memset(p, 0xab, 8 * PG);
 
@@ -33,10 +34,12 @@ int main(void)
 	EXPECT_TRUE("advice_kept_data", p[PG] == 0xab && p[3 * PG] == 7);
 	/* An unaligned length is rounded up to whole pages. */
 	EXPECT_VAL("dontneed_rounded", madvise(p + 6 * PG, 1, MADV_DONTNEED), 0);
-	EXPECT_TRUE("rounded_page_zeroed", p[6 * PG] == 0 && p[7 * PG - 1] == 0 && p[7 * PG] == 0xab);
+	EXPECT_TRUE("rounded_page_zeroed",
+		    p[6 * PG] == 0 && p[7 * PG - 1] == 0 && p[7 * PG] == 0xab);
 
 	/* Shared anonymous memory keeps its contents (DONTNEED only drops our page tables). */
-	unsigned char *s = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned char *s =
+	    mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	CHECK(s != MAP_FAILED);
 	s[0] = 42;
 	EXPECT_VAL("dontneed_shared", madvise(s, PG, MADV_DONTNEED), 0);

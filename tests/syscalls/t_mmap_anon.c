@@ -39,11 +39,13 @@ int main(void)
 	EXPECT_TRUE("map_fixed_at_address", q == p + 4 * PG);
 	EXPECT_TRUE("map_fixed_zeroed", q[0] == 0 && q[512] == 0 && q[PG + 512] == 0);
 	EXPECT_TRUE("neighbours_intact", p[3 * PG + 512] == (unsigned char)((3 * PG + 512) / 512) &&
-						 p[6 * PG] == (unsigned char)(6 * PG / 512));
+					     p[6 * PG] == (unsigned char)(6 * PG / 512));
 
 	/* MAP_FIXED_NOREPLACE refuses to clobber; a hint without it is just a hint. */
-	EXPECT_ERR("fixed_noreplace_taken", (long)anon(p + 8 * PG, PG, RW, MAP_PRIVATE | MAP_FIXED_NOREPLACE), EEXIST);
-	EXPECT_ERR("fixed_noreplace_overlap", (long)anon(p - PG, 2 * PG, RW, MAP_PRIVATE | MAP_FIXED_NOREPLACE), EEXIST);
+	EXPECT_ERR("fixed_noreplace_taken",
+		   (long)anon(p + 8 * PG, PG, RW, MAP_PRIVATE | MAP_FIXED_NOREPLACE), EEXIST);
+	EXPECT_ERR("fixed_noreplace_overlap",
+		   (long)anon(p - PG, 2 * PG, RW, MAP_PRIVATE | MAP_FIXED_NOREPLACE), EEXIST);
 	unsigned char *h = anon(p + 8 * PG, PG, RW, MAP_PRIVATE);
 	EXPECT_TRUE("hint_on_taken_range_moves", h != MAP_FAILED && h != p + 8 * PG);
 	EXPECT_TRUE("hint_did_not_clobber", p[8 * PG] == (unsigned char)(8 * PG / 512));
@@ -54,7 +56,8 @@ int main(void)
 	unsigned char *r = anon(p + 10 * PG, 2 * PG, RW, MAP_PRIVATE | MAP_FIXED_NOREPLACE);
 	EXPECT_TRUE("fixed_noreplace_into_hole", r == p + 10 * PG);
 	EXPECT_TRUE("hole_refilled_zero", r[0] == 0);
-	EXPECT_VAL("munmap_unmapped_is_ok", munmap(p + 10 * PG, 2 * PG) == 0 && munmap(p + 10 * PG, 2 * PG) == 0, 1);
+	EXPECT_VAL("munmap_unmapped_is_ok",
+		   munmap(p + 10 * PG, 2 * PG) == 0 && munmap(p + 10 * PG, 2 * PG) == 0, 1);
 
 	/* Shared anonymous memory and PROT_NONE reservations work too. */
 	unsigned char *s = anon(NULL, 4 * PG, RW, MAP_SHARED);
@@ -81,11 +84,15 @@ int main(void)
 	EXPECT_ERR("fixed_unaligned", (long)anon(p + 1, PG, RW, MAP_PRIVATE | MAP_FIXED), EINVAL);
 	EXPECT_ERR("no_private_or_shared", (long)anon(NULL, PG, RW, 0), EINVAL);
 	/* MAP_PRIVATE | MAP_SHARED is MAP_SHARED_VALIDATE, which anonymous memory rejects. */
-	EXPECT_ERR("shared_validate_anon", (long)anon(NULL, PG, RW, MAP_PRIVATE | MAP_SHARED), EINVAL);
+	EXPECT_ERR("shared_validate_anon", (long)anon(NULL, PG, RW, MAP_PRIVATE | MAP_SHARED),
+		   EINVAL);
 	EXPECT_ERR("length_huge", (long)anon(NULL, (size_t)-4096, RW, MAP_PRIVATE), ENOMEM);
-	EXPECT_ERR("length_beyond_address_space", (long)anon(NULL, 1UL << 48, RW, MAP_PRIVATE | MAP_NORESERVE), ENOMEM);
-	EXPECT_ERR("file_map_bad_fd", syscall(SYS_mmap, NULL, PG, PROT_READ, MAP_PRIVATE, -1, 0), EBADF);
-	EXPECT_ERR("file_map_fd_9999", syscall(SYS_mmap, NULL, PG, PROT_READ, MAP_PRIVATE, 9999, 0), EBADF);
+	EXPECT_ERR("length_beyond_address_space",
+		   (long)anon(NULL, 1UL << 48, RW, MAP_PRIVATE | MAP_NORESERVE), ENOMEM);
+	EXPECT_ERR("file_map_bad_fd", syscall(SYS_mmap, NULL, PG, PROT_READ, MAP_PRIVATE, -1, 0),
+		   EBADF);
+	EXPECT_ERR("file_map_fd_9999", syscall(SYS_mmap, NULL, PG, PROT_READ, MAP_PRIVATE, 9999, 0),
+		   EBADF);
 	EXPECT_ERR("munmap_unaligned", munmap(p + 1, PG), EINVAL);
 	EXPECT_ERR("munmap_length_0", munmap(p, 0), EINVAL);
 	EXPECT_ERR("munmap_kernel_range", munmap((void *)(~0UL - 2 * PG + 1), PG), EINVAL);

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #define FILE_PATH "/usr/share/common-licenses/GPL-3"
-#define PG 4096L
+#define PG	  4096L
 
 int main(void)
 {
@@ -57,7 +57,8 @@ int main(void)
 	OK(munmap(w, size));
 
 	/* MAP_FIXED over anonymous memory. */
-	unsigned char *a = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *a =
+	    mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(a != MAP_FAILED);
 	memset(a, 0x55, 4 * PG);
 	unsigned char *f = mmap(a + PG, PG, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 2 * PG);
@@ -72,9 +73,11 @@ int main(void)
 	/* Errors. */
 	EXPECT_ERR("shared_write_on_readonly_fd",
 		   (long)mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EACCES);
-	EXPECT_ERR("unaligned_offset", (long)mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 100), EINVAL);
+	EXPECT_ERR("unaligned_offset", (long)mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 100),
+		   EINVAL);
 	/* A negative offset is a huge page offset that overflows with the length. */
-	EXPECT_ERR("negative_offset", syscall(SYS_mmap, NULL, PG, PROT_READ, MAP_PRIVATE, fd, -PG), EOVERFLOW);
+	EXPECT_ERR("negative_offset", syscall(SYS_mmap, NULL, PG, PROT_READ, MAP_PRIVATE, fd, -PG),
+		   EOVERFLOW);
 	EXPECT_ERR("length_0", (long)mmap(NULL, 0, PROT_READ, MAP_PRIVATE, fd, 0), EINVAL);
 	int dfd = OK(open("/usr/share/common-licenses", O_RDONLY | O_DIRECTORY));
 	EXPECT_ERR("directory", (long)mmap(NULL, PG, PROT_READ, MAP_PRIVATE, dfd, 0), ENODEV);

@@ -11,7 +11,8 @@
 
 int main(void)
 {
-	unsigned char *p = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *p =
+	    mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(p != MAP_FAILED);
 	for (size_t i = 0; i < 8 * PG; i += PG)
 		p[i] = (unsigned char)(i / PG + 1);
@@ -41,8 +42,10 @@ int main(void)
 	/* Errors. */
 	EXPECT_ERR("unaligned_addr", mprotect(p + 1, PG, PROT_READ), EINVAL);
 	EXPECT_ERR("bad_prot_bits", syscall(SYS_mprotect, p, PG, 0x100), EINVAL);
-	EXPECT_ERR("growsdown_on_normal_mapping", mprotect(p, PG, PROT_READ | PROT_GROWSDOWN), EINVAL);
-	EXPECT_ERR("growsup_and_growsdown", mprotect(p, PG, PROT_READ | PROT_GROWSDOWN | PROT_GROWSUP), EINVAL);
+	EXPECT_ERR("growsdown_on_normal_mapping", mprotect(p, PG, PROT_READ | PROT_GROWSDOWN),
+		   EINVAL);
+	EXPECT_ERR("growsup_and_growsdown",
+		   mprotect(p, PG, PROT_READ | PROT_GROWSDOWN | PROT_GROWSUP), EINVAL);
 	EXPECT_ERR("length_overflow", mprotect(p, (size_t)-PG, PROT_READ), ENOMEM);
 	OK(munmap(p + 4 * PG, PG));
 	EXPECT_ERR("unmapped_page", mprotect(p + 4 * PG, PG, PROT_READ), ENOMEM);
@@ -55,7 +58,8 @@ int main(void)
 	int fd = OK(open("/usr/share/common-licenses/GPL-3", O_RDONLY));
 	unsigned char *s = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);
 	CHECK(s != MAP_FAILED);
-	EXPECT_ERR("shared_file_write_on_readonly_fd", mprotect(s, PG, PROT_READ | PROT_WRITE), EACCES);
+	EXPECT_ERR("shared_file_write_on_readonly_fd", mprotect(s, PG, PROT_READ | PROT_WRITE),
+		   EACCES);
 	EXPECT_VAL("shared_file_to_none", mprotect(s, PG, PROT_NONE), 0);
 	EXPECT_VAL("shared_file_back_to_read", mprotect(s, PG, PROT_READ), 0);
 	unsigned char first[16];

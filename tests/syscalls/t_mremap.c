@@ -81,9 +81,12 @@ int main(void)
 	EXPECT_ERR("unaligned_old", (long)mremap(f + 1, PG, 2 * PG, MREMAP_MAYMOVE), EINVAL);
 	EXPECT_ERR("new_len_0", (long)mremap(f, PG, 0, MREMAP_MAYMOVE), EINVAL);
 	EXPECT_ERR("bad_flags", (long)mremap(f, PG, 2 * PG, 0x80), EINVAL);
-	EXPECT_ERR("fixed_without_maymove", (long)mremap(f, PG, 2 * PG, MREMAP_FIXED, f + 8 * PG), EINVAL);
-	EXPECT_ERR("fixed_unaligned_target", (long)mremap(f, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, f + 8 * PG + 1), EINVAL);
-	EXPECT_ERR("fixed_overlapping_target", (long)mremap(f, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, f + PG), EINVAL);
+	EXPECT_ERR("fixed_without_maymove", (long)mremap(f, PG, 2 * PG, MREMAP_FIXED, f + 8 * PG),
+		   EINVAL);
+	EXPECT_ERR("fixed_unaligned_target",
+		   (long)mremap(f, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, f + 8 * PG + 1), EINVAL);
+	EXPECT_ERR("fixed_overlapping_target",
+		   (long)mremap(f, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, f + PG), EINVAL);
 	EXPECT_ERR("old_len_0_private", (long)mremap(f, 0, PG, MREMAP_MAYMOVE), EINVAL);
 	OK(munmap(f, 4 * PG));
 	EXPECT_ERR("unmapped_source", (long)mremap(f, PG, 2 * PG, MREMAP_MAYMOVE), EFAULT);

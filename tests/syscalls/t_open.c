@@ -69,8 +69,9 @@ int main(void)
 	EXPECT_ERR("component_280_chars", open(longname, O_RDONLY), ENAMETOOLONG);
 
 	/* Path normalisation. */
-	const char *same[] = {"/etc/./os-release", "/etc/../etc/os-release", "/../../etc/os-release",
-			      "//etc//os-release", "/usr/../etc/os-release"};
+	const char *same[] = {"/etc/./os-release", "/etc/../etc/os-release",
+			      "/../../etc/os-release", "//etc//os-release",
+			      "/usr/../etc/os-release"};
 	for (unsigned i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
 		char label[64];
 		snprintf(label, sizeof(label), "open %s", same[i]);
@@ -82,11 +83,12 @@ int main(void)
 	fd = EXPECT_OK("creat_existing_file", open("/etc/os-release", O_RDONLY | O_CREAT, 0644));
 	EXPECT_VAL("creat_existing_read", read(fd, &c, 1), 1);
 	OK(close(fd));
-	EXPECT_ERR("creat_excl_existing", open("/etc/os-release", O_RDONLY | O_CREAT | O_EXCL, 0644),
-		   EEXIST);
+	EXPECT_ERR("creat_excl_existing",
+		   open("/etc/os-release", O_RDONLY | O_CREAT | O_EXCL, 0644), EEXIST);
 
 	/* Flag combinations the kernel rejects before looking at the path. */
-	EXPECT_ERR("creat_and_directory", open("/etc", O_RDONLY | O_CREAT | O_DIRECTORY, 0755), EINVAL);
+	EXPECT_ERR("creat_and_directory", open("/etc", O_RDONLY | O_CREAT | O_DIRECTORY, 0755),
+		   EINVAL);
 	EXPECT_ERR("tmpfile_readonly", open("/etc", O_RDONLY | O_TMPFILE, 0600), EINVAL);
 
 	/* Unknown high flag bits are ignored by open (only openat2 rejects them). */

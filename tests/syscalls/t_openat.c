@@ -34,7 +34,8 @@ int main(void)
 	fd = EXPECT_OK("openat_dotdot", openat(usr, "..", O_RDONLY));
 	EXPECT_TRUE("dotdot_is_root", same_file(fd, "/"));
 	OK(close(fd));
-	fd = EXPECT_OK("openat_dotdot_chain", openat(usr, "share/../share/./common-licenses", O_RDONLY));
+	fd = EXPECT_OK("openat_dotdot_chain",
+		       openat(usr, "share/../share/./common-licenses", O_RDONLY));
 	EXPECT_TRUE("chain_is_licenses", same_file(fd, "/usr/share/common-licenses"));
 	OK(close(fd));
 
@@ -60,7 +61,8 @@ int main(void)
 	fd = EXPECT_OK("at_fdcwd_relative", openat(AT_FDCWD, "common-licenses/GPL-3", O_RDONLY));
 	OK(close(fd));
 	OK(chdir("/"));
-	EXPECT_ERR("at_fdcwd_after_chdir", openat(AT_FDCWD, "common-licenses/GPL-3", O_RDONLY), ENOENT);
+	EXPECT_ERR("at_fdcwd_after_chdir", openat(AT_FDCWD, "common-licenses/GPL-3", O_RDONLY),
+		   ENOENT);
 	fd = EXPECT_OK("at_fdcwd_from_root", openat(AT_FDCWD, "etc/os-release", O_RDONLY));
 	OK(close(fd));
 

@@ -51,7 +51,8 @@ int main(void)
 	/* pread at various offsets agrees with the sequential read. */
 	for (off_t off = 0; off < st.st_size; off += 4093) {
 		ssize_t n = OK(pread(fd, buf, sizeof(buf), off));
-		off_t want = st.st_size - off < (off_t)sizeof(buf) ? st.st_size - off : (off_t)sizeof(buf);
+		off_t want =
+		    st.st_size - off < (off_t)sizeof(buf) ? st.st_size - off : (off_t)sizeof(buf);
 		CHECK_EQ(n, want);
 		CHECK(memcmp(buf, all + off, n) == 0);
 	}

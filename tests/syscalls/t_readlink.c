@@ -32,13 +32,15 @@ int main(void)
 	printf("lgpl_target: %s\n", buf);
 	OK(chdir("/usr/share"));
 	memset(buf, 0, sizeof(buf));
-	EXPECT_VAL("readlinkat_cwd", readlinkat(AT_FDCWD, "common-licenses/GFDL", buf, sizeof(buf)), 8);
+	EXPECT_VAL("readlinkat_cwd", readlinkat(AT_FDCWD, "common-licenses/GFDL", buf, sizeof(buf)),
+		   8);
 	printf("gfdl_target: %s\n", buf);
 	EXPECT_VAL("readlink_relative", readlink("common-licenses/GPL", buf, sizeof(buf)), 5);
 	OK(chdir("/"));
 
 	/* Errors. */
-	EXPECT_ERR("regular_file", readlink("/usr/share/common-licenses/GPL-3", buf, sizeof(buf)), EINVAL);
+	EXPECT_ERR("regular_file", readlink("/usr/share/common-licenses/GPL-3", buf, sizeof(buf)),
+		   EINVAL);
 	EXPECT_ERR("directory", readlink("/usr", buf, sizeof(buf)), EINVAL);
 	EXPECT_ERR("trailing_slash_follows", readlink("/bin/", buf, sizeof(buf)), EINVAL);
 	EXPECT_ERR("missing", readlink("/no/such/link", buf, sizeof(buf)), ENOENT);

@@ -16,7 +16,7 @@ int main(void)
 
 	/* Scatter into uneven pieces, including empty ones. */
 	struct iovec iov[5] = {
-		{parts, 1}, {parts + 1, 0}, {parts + 1, 100}, {parts + 101, 3000}, {parts + 3101, 50},
+	    {parts, 1}, {parts + 1, 0}, {parts + 1, 100}, {parts + 101, 3000}, {parts + 3101, 50},
 	};
 	EXPECT_VAL("readv", readv(fd, iov, 5), 3151);
 	CHECK(memcmp(parts, whole, 3151) == 0);

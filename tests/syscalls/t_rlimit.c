@@ -65,22 +65,27 @@ int main(void)
 	/* prlimit64 sets and returns the old value in one call. */
 	struct rlimit old;
 	EXPECT_VAL("prlimit_set_and_get", syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &low, &old), 0);
-	EXPECT_TRUE("prlimit_old_value", old.rlim_cur == rl.rlim_cur && old.rlim_max == rl.rlim_max);
+	EXPECT_TRUE("prlimit_old_value",
+		    old.rlim_cur == rl.rlim_cur && old.rlim_max == rl.rlim_max);
 	OK(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &rl, NULL));
 
 	/* Errors. */
 	struct rlimit bad = {rl.rlim_max, rl.rlim_max - 1};
 	EXPECT_ERR("soft_above_hard", syscall(SYS_setrlimit, RLIMIT_NOFILE, &bad), EINVAL);
-	EXPECT_ERR("prlimit_soft_above_hard", syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &bad, NULL), EINVAL);
+	EXPECT_ERR("prlimit_soft_above_hard", syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &bad, NULL),
+		   EINVAL);
 	EXPECT_ERR("getrlimit_bad_resource", syscall(SYS_getrlimit, RLIM_NLIMITS, &rl2), EINVAL);
 	EXPECT_ERR("getrlimit_resource_1000", syscall(SYS_getrlimit, 1000, &rl2), EINVAL);
 	EXPECT_ERR("setrlimit_bad_resource", syscall(SYS_setrlimit, 1000, &rl), EINVAL);
 	EXPECT_ERR("prlimit_bad_resource", syscall(SYS_prlimit64, 0, 1000, NULL, &rl2), EINVAL);
 	EXPECT_ERR("getrlimit_bad_ptr", syscall(SYS_getrlimit, RLIMIT_NOFILE, BADPTR), EFAULT);
 	EXPECT_ERR("setrlimit_bad_ptr", syscall(SYS_setrlimit, RLIMIT_NOFILE, BADPTR), EFAULT);
-	EXPECT_ERR("prlimit_bad_old_ptr", syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, BADPTR), EFAULT);
-	EXPECT_ERR("prlimit_no_such_pid", syscall(SYS_prlimit64, 0x7fffffff, RLIMIT_NOFILE, NULL, &rl2), ESRCH);
+	EXPECT_ERR("prlimit_bad_old_ptr", syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, BADPTR),
+		   EFAULT);
+	EXPECT_ERR("prlimit_no_such_pid",
+		   syscall(SYS_prlimit64, 0x7fffffff, RLIMIT_NOFILE, NULL, &rl2), ESRCH);
 	OK(getrlimit(RLIMIT_NOFILE, &rl2));
-	EXPECT_TRUE("unchanged_after_errors", rl2.rlim_cur == rl.rlim_cur && rl2.rlim_max == rl.rlim_max);
+	EXPECT_TRUE("unchanged_after_errors",
+		    rl2.rlim_cur == rl.rlim_cur && rl2.rlim_max == rl.rlim_max);
 	return done();
 }

@@ -16,15 +16,23 @@ struct ksigaction {
 
 #define SA_RESTORER_K 0x04000000UL
 
-static void handler(int sig) { (void)sig; }
-static void restorer(void) {}
+static void handler(int sig)
+{
+	(void)sig;
+}
+static void restorer(void)
+{
+}
 
 static long sa(int sig, const struct ksigaction *act, struct ksigaction *old)
 {
 	return syscall(SYS_rt_sigaction, sig, act, old, 8);
 }
 
-static uint64_t bit(int sig) { return 1ULL << (sig - 1); }
+static uint64_t bit(int sig)
+{
+	return 1ULL << (sig - 1);
+}
 
 int main(void)
 {
@@ -49,7 +57,8 @@ int main(void)
 	CHECK(old.mask == act.mask);
 
 	/* Setting and getting at once returns the previous action. */
-	struct ksigaction ign = {.handler = (uint64_t)SIG_IGN, .flags = SA_RESTORER_K, .restorer = (uint64_t)restorer};
+	struct ksigaction ign = {
+	    .handler = (uint64_t)SIG_IGN, .flags = SA_RESTORER_K, .restorer = (uint64_t)restorer};
 	EXPECT_VAL("swap", sa(SIGUSR1, &ign, &old), 0);
 	EXPECT_TRUE("swap_returns_old", old.handler == (uint64_t)handler && old.mask == act.mask);
 	EXPECT_VAL("get_after_swap", sa(SIGUSR1, NULL, &old), 0);

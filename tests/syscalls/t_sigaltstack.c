@@ -18,7 +18,8 @@ int main(void)
 	/* A fresh program has no alternate stack (execve resets it). */
 	memset(&old, 0xff, sizeof(old));
 	EXPECT_VAL("query_initial", syscall(SYS_sigaltstack, NULL, &old), 0);
-	printf("initial: flags %d sp_null %d size %zu\n", old.ss_flags, old.ss_sp == NULL, old.ss_size);
+	printf("initial: flags %d sp_null %d size %zu\n", old.ss_flags, old.ss_sp == NULL,
+	       old.ss_size);
 
 	ss = (stack_t){.ss_sp = stack1, .ss_flags = 0, .ss_size = sizeof(stack1)};
 	EXPECT_VAL("set", syscall(SYS_sigaltstack, &ss, NULL), 0);
@@ -61,7 +62,8 @@ int main(void)
 	ss = (stack_t){.ss_sp = (void *)0x1234, .ss_flags = SS_DISABLE, .ss_size = 1};
 	EXPECT_VAL("disable", syscall(SYS_sigaltstack, &ss, NULL), 0);
 	OK(syscall(SYS_sigaltstack, NULL, &old));
-	printf("disabled: flags %d sp_null %d size %zu\n", old.ss_flags, old.ss_sp == NULL, old.ss_size);
+	printf("disabled: flags %d sp_null %d size %zu\n", old.ss_flags, old.ss_sp == NULL,
+	       old.ss_size);
 	CHECK(old.ss_flags == SS_DISABLE && old.ss_sp == NULL && old.ss_size == 0);
 	EXPECT_VAL("both_null", syscall(SYS_sigaltstack, NULL, NULL), 0);
 	return done();

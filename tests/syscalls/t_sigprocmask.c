@@ -12,7 +12,10 @@ static long pm(int how, const uint64_t *set, uint64_t *old)
 	return syscall(SYS_rt_sigprocmask, how, set, old, 8);
 }
 
-static uint64_t bit(int sig) { return 1ULL << (sig - 1); }
+static uint64_t bit(int sig)
+{
+	return 1ULL << (sig - 1);
+}
 
 int main(void)
 {
@@ -69,7 +72,8 @@ int main(void)
 	/* glibc's sigprocmask agrees about ordinary signals. */
 	sigset_t ls;
 	OK(sigprocmask(SIG_BLOCK, NULL, &ls));
-	EXPECT_TRUE("libc_agrees", sigismember(&ls, SIGUSR1) == 1 && sigismember(&ls, SIGUSR2) == 0);
+	EXPECT_TRUE("libc_agrees",
+		    sigismember(&ls, SIGUSR1) == 1 && sigismember(&ls, SIGUSR2) == 0);
 
 	EXPECT_VAL("restore", pm(SIG_SETMASK, &inherited, NULL), 0);
 	return done();

@@ -39,11 +39,11 @@ int main(void)
 	same("stat_vs_fstat", &s1, &s3);
 	EXPECT_VAL("newfstatat", syscall(SYS_newfstatat, AT_FDCWD, FILE_PATH, &s4, 0), 0);
 	same("stat_vs_newfstatat", &s1, &s4);
-	EXPECT_VAL("newfstatat_empty_path",
-		   syscall(SYS_newfstatat, fd, "", &s5, AT_EMPTY_PATH), 0);
+	EXPECT_VAL("newfstatat_empty_path", syscall(SYS_newfstatat, fd, "", &s5, AT_EMPTY_PATH), 0);
 	same("stat_vs_empty_path", &s1, &s5);
 	int dfd = OK(open("/usr/share", O_RDONLY | O_DIRECTORY));
-	EXPECT_VAL("newfstatat_relative", syscall(SYS_newfstatat, dfd, "common-licenses/GPL-3", &s6, 0), 0);
+	EXPECT_VAL("newfstatat_relative",
+		   syscall(SYS_newfstatat, dfd, "common-licenses/GPL-3", &s6, 0), 0);
 	same("stat_vs_relative", &s1, &s6);
 
 	/* Directories. */
@@ -51,7 +51,8 @@ int main(void)
 	EXPECT_TRUE("dir_is_dir", S_ISDIR(s2.st_mode));
 	EXPECT_TRUE("dir_nlink_at_least_2", s2.st_nlink >= 2);
 	printf("dir: mode %o\n", s2.st_mode);
-	EXPECT_VAL("fstat_dirfd_empty_path", syscall(SYS_newfstatat, dfd, "", &s3, AT_EMPTY_PATH), 0);
+	EXPECT_VAL("fstat_dirfd_empty_path", syscall(SYS_newfstatat, dfd, "", &s3, AT_EMPTY_PATH),
+		   0);
 	EXPECT_VAL("stat_usr_share", syscall(SYS_stat, "/usr/share", &s4), 0);
 	same("dirfd_vs_stat", &s3, &s4);
 
@@ -63,7 +64,8 @@ int main(void)
 	EXPECT_TRUE("bin_target_is_dir", S_ISDIR(s2.st_mode));
 	EXPECT_VAL("stat_usr_bin", syscall(SYS_stat, "/usr/bin", &s3), 0);
 	same("bin_vs_usr_bin", &s2, &s3);
-	EXPECT_VAL("newfstatat_nofollow", syscall(SYS_newfstatat, AT_FDCWD, "/bin", &s4, AT_SYMLINK_NOFOLLOW), 0);
+	EXPECT_VAL("newfstatat_nofollow",
+		   syscall(SYS_newfstatat, AT_FDCWD, "/bin", &s4, AT_SYMLINK_NOFOLLOW), 0);
 	same("nofollow_vs_lstat", &s1, &s4);
 	EXPECT_VAL("newfstatat_follow", syscall(SYS_newfstatat, AT_FDCWD, "/bin", &s5, 0), 0);
 	same("follow_vs_stat", &s2, &s5);
@@ -82,10 +84,12 @@ int main(void)
 	EXPECT_ERR("fstat_fd_9999", syscall(SYS_fstat, 9999, &s1), EBADF);
 	EXPECT_ERR("fstat_bad_buf", syscall(SYS_fstat, fd, BADPTR), EFAULT);
 	EXPECT_ERR("newfstatat_empty_no_flag", syscall(SYS_newfstatat, fd, "", &s1, 0), ENOENT);
-	EXPECT_ERR("newfstatat_bad_flags", syscall(SYS_newfstatat, AT_FDCWD, FILE_PATH, &s1, 0x1), EINVAL);
+	EXPECT_ERR("newfstatat_bad_flags", syscall(SYS_newfstatat, AT_FDCWD, FILE_PATH, &s1, 0x1),
+		   EINVAL);
 	EXPECT_ERR("newfstatat_bad_dirfd", syscall(SYS_newfstatat, 9999, "x", &s1, 0), EBADF);
 	EXPECT_ERR("newfstatat_file_dirfd", syscall(SYS_newfstatat, fd, "x", &s1, 0), ENOTDIR);
-	EXPECT_ERR("newfstatat_empty_bad_fd", syscall(SYS_newfstatat, 9999, "", &s1, AT_EMPTY_PATH), EBADF);
+	EXPECT_ERR("newfstatat_empty_bad_fd", syscall(SYS_newfstatat, 9999, "", &s1, AT_EMPTY_PATH),
+		   EBADF);
 	static char longpath[5001];
 	memset(longpath, 'a', 5000);
 	longpath[0] = '/';

@@ -63,6 +63,7 @@ int main(void)
 	EXPECT_TRUE("lstat_trailing_slash_is_dir", S_ISDIR(a.st_mode));
 	OK(lstat("/bin/.", &a));
 	EXPECT_TRUE("lstat_dot_is_dir", S_ISDIR(a.st_mode));
-	EXPECT_ERR("trailing_slash_on_file_link", open("/usr/share/common-licenses/GPL/", O_RDONLY), ENOTDIR);
+	EXPECT_ERR("trailing_slash_on_file_link", open("/usr/share/common-licenses/GPL/", O_RDONLY),
+		   ENOTDIR);
 	return done();
 }

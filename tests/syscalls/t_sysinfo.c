@@ -12,7 +12,8 @@ int main(void)
 	EXPECT_TRUE("mem_unit_positive", si.mem_unit > 0);
 	EXPECT_TRUE("totalram_positive", si.totalram > 0);
 	EXPECT_TRUE("freeram_le_totalram", si.freeram <= si.totalram);
-	EXPECT_TRUE("at_least_16MiB", (unsigned long long)si.totalram * si.mem_unit >= (16ULL << 20));
+	EXPECT_TRUE("at_least_16MiB",
+		    (unsigned long long)si.totalram * si.mem_unit >= (16ULL << 20));
 	EXPECT_TRUE("freeswap_le_totalswap", si.freeswap <= si.totalswap);
 	EXPECT_TRUE("procs_positive", si.procs > 0);
 	EXPECT_TRUE("uptime_nonnegative", si.uptime >= 0);

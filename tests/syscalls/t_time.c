@@ -32,11 +32,18 @@ int main(void)
 	EXPECT_VAL("gettimeofday_null_both", syscall(SYS_gettimeofday, NULL, NULL), 0);
 
 	/* Every standard clock answers, with nanoseconds in range. */
-	static const struct { clockid_t id; const char *name; } clocks[] = {
-		{CLOCK_REALTIME, "REALTIME"}, {CLOCK_MONOTONIC, "MONOTONIC"},
-		{CLOCK_PROCESS_CPUTIME_ID, "PROCESS_CPUTIME_ID"}, {CLOCK_THREAD_CPUTIME_ID, "THREAD_CPUTIME_ID"},
-		{CLOCK_MONOTONIC_RAW, "MONOTONIC_RAW"}, {CLOCK_REALTIME_COARSE, "REALTIME_COARSE"},
-		{CLOCK_MONOTONIC_COARSE, "MONOTONIC_COARSE"}, {CLOCK_BOOTTIME, "BOOTTIME"},
+	static const struct {
+		clockid_t id;
+		const char *name;
+	} clocks[] = {
+	    {CLOCK_REALTIME, "REALTIME"},
+	    {CLOCK_MONOTONIC, "MONOTONIC"},
+	    {CLOCK_PROCESS_CPUTIME_ID, "PROCESS_CPUTIME_ID"},
+	    {CLOCK_THREAD_CPUTIME_ID, "THREAD_CPUTIME_ID"},
+	    {CLOCK_MONOTONIC_RAW, "MONOTONIC_RAW"},
+	    {CLOCK_REALTIME_COARSE, "REALTIME_COARSE"},
+	    {CLOCK_MONOTONIC_COARSE, "MONOTONIC_COARSE"},
+	    {CLOCK_BOOTTIME, "BOOTTIME"},
 	};
 	for (unsigned i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++) {
 		OK(syscall(SYS_clock_gettime, clocks[i].id, &a));
@@ -81,7 +88,8 @@ int main(void)
 	EXPECT_ERR("bad_clock_100", syscall(SYS_clock_gettime, 100, &a), EINVAL);
 	EXPECT_ERR("bad_clock_16", syscall(SYS_clock_gettime, 16, &a), EINVAL);
 	EXPECT_ERR("bad_clock_minus_1", syscall(SYS_clock_gettime, -1, &a), EINVAL);
-	EXPECT_ERR("clock_gettime_bad_ptr", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, BADPTR), EFAULT);
+	EXPECT_ERR("clock_gettime_bad_ptr", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, BADPTR),
+		   EFAULT);
 	EXPECT_ERR("clock_gettime_null", syscall(SYS_clock_gettime, CLOCK_REALTIME, NULL), EFAULT);
 	EXPECT_ERR("gettimeofday_bad_ptr", syscall(SYS_gettimeofday, BADPTR, NULL), EFAULT);
 	EXPECT_ERR("time_bad_ptr", syscall(SYS_time, BADPTR), EFAULT);

@@ -18,10 +18,10 @@ int main(void)
 	EXPECT_TRUE("release_starts_with_digit", isdigit((unsigned char)u.release[0]));
 	EXPECT_TRUE("release_has_dot", strchr(u.release, '.') != NULL);
 	/* Every field is NUL-terminated within its 65 bytes. */
-	EXPECT_TRUE("fields_terminated",
-		    memchr(u.sysname, 0, 65) && memchr(u.nodename, 0, 65) && memchr(u.release, 0, 65) &&
-			    memchr(u.version, 0, 65) && memchr(u.machine, 0, 65) &&
-			    memchr(u.domainname, 0, 65));
+	EXPECT_TRUE("fields_terminated", memchr(u.sysname, 0, 65) && memchr(u.nodename, 0, 65) &&
+					     memchr(u.release, 0, 65) && memchr(u.version, 0, 65) &&
+					     memchr(u.machine, 0, 65) &&
+					     memchr(u.domainname, 0, 65));
 	EXPECT_TRUE("version_nonempty", u.version[0] != 0);
 	struct utsname u2;
 	OK(uname(&u2));

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "sentry/syscalls/table.h"
+#include "sentry/process.h"
 #include "sentry/task.h"
 #include "sentry/uts.h"
 
@@ -91,12 +92,21 @@ static int setup(void **state)
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		f->t.rlim[i] = (struct rlimit){RLIM_INFINITY, RLIM_INFINITY};
 	f->t.rlim[RLIMIT_NOFILE] = (struct rlimit){1024, 4096};
+	/* The task is the sandbox's init (pid 1) in a process table of its own. */
+	pthread_mutex_init(&f->sb.lock, NULL);
+	pthread_cond_init(&f->sb.child_cv, NULL);
+	pthread_mutex_init(&f->t.sig_lock, NULL);
+	if (process_init(&f->sb, &f->t) < 0)
+		return -1;
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
+	struct fixture *f = *state;
+	f->sb.running = 0;
+	process_wait_all_gone(&f->sb);
 	test_free(*state);
 	return 0;
 }

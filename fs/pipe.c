@@ -1,0 +1,420 @@
+/*
+ * Anonymous pipes (pipe, pipe2): a ring of page-sized slots in Sentry memory, as in Linux's
+ * fs/pipe.c, so that capacity, merging of small writes, PIPE_BUF atomicity and O_DIRECT
+ * packets behave as they do there.
+ *
+ * A write of n bytes first tops up the last slot with n % PAGE bytes if they fit entirely
+ * (and the slot is not a packet), then fills fresh slots a page at a time. A write of at most
+ * PIPE_BUF (= one page) therefore lands in one slot: it is atomic by construction, and a
+ * non-blocking one either fits whole or gets EAGAIN. A slot written through an O_DIRECT file
+ * is a packet: a read returns at most one packet and drops what of it did not fit.
+ *
+ * Locking: p->lock protects everything in struct pipe. Blocking waits go through task_wait(),
+ * which releases p->lock while asleep and returns -EINTR when the task has a signal to handle.
+ * The file ops only ever see Sentry buffers; the one guest access (FIONREAD's result) is made
+ * after p->lock is dropped.
+ *
+ * Outside a task (task_current() NULL: unit tests, Sentry-internal users) nothing ever
+ * blocks, as if the file were O_NONBLOCK, and no SIGPIPE is sent.
+ */
+#define _GNU_SOURCE
+#include "fs/pipe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "fs/vfs.h"
+#include "sentry/signal.h"
+#include "sentry/task.h"
+
+_Static_assert(PIPE_BUF <= PIPE_PAGE_SIZE, "an atomic write must fit in one slot");
+_Static_assert((PIPE_DEFAULT_SIZE / PIPE_PAGE_SIZE & (PIPE_DEFAULT_SIZE / PIPE_PAGE_SIZE - 1)) == 0,
+	       "the slot count is a power of two");
+
+/* The device of the pipe "filesystem": any constant will do, guests only compare it. */
+#define PIPEFS_DEV makedev(0, 15)
+
+struct pipe_slot {
+	char *page;
+	unsigned off, len;
+	bool packet; /* written in O_DIRECT mode: never merged into, read as a whole */
+};
+
+struct pipe {
+	pthread_mutex_t lock;
+	pthread_cond_t readable; /* data arrived, or the last writer left */
+	pthread_cond_t writable; /* a slot was freed, or the last reader left */
+	struct pipe_slot *slots;
+	unsigned nslots;	   /* a power of two */
+	unsigned head, tail;	   /* free-running: slots[tail..head) hold data */
+	unsigned readers, writers; /* open file descriptions of each end */
+	char *spare;		   /* a freed page kept for the next write */
+	uint64_t ino;
+	uid_t uid;
+	gid_t gid;
+	struct timespec atime, mtime, ctime;
+};
+
+static uint64_t next_ino = 1;
+
+static struct pipe_slot *slot_at(struct pipe *p, unsigned idx)
+{
+	return &p->slots[idx & (p->nslots - 1)];
+}
+
+static unsigned occupancy(const struct pipe *p)
+{
+	return p->head - p->tail;
+}
+
+static bool nonblocking(const struct file *f)
+{
+	/* F_SETFL may change it at any time: look at the flag as of this call. */
+	return __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK;
+}
+
+static void now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+static void slot_release(struct pipe *p, struct pipe_slot *s)
+{
+	if (!p->spare)
+		p->spare = s->page;
+	else
+		free(s->page);
+	s->page = NULL;
+	s->off = s->len = 0;
+	s->packet = false;
+}
+
+static long pipe_read(struct file *f, void *buf, size_t len, int64_t *off)
+{
+	struct pipe *p = f->priv;
+	struct task *t = task_current();
+	char *out = buf;
+	bool freed = false;
+	long ret = 0;
+	if (!len)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		if (occupancy(p)) {
+			struct pipe_slot *s = slot_at(p, p->tail);
+			size_t chars = s->len;
+			bool packet = s->packet;
+			if (chars > len - (size_t)ret)
+				chars = len - (size_t)ret;
+			memcpy(out + ret, s->page + s->off, chars);
+			ret += (long)chars;
+			s->off += (unsigned)chars;
+			s->len -= (unsigned)chars;
+			if (packet)
+				s->len = 0; /* the rest of a packet that did not fit is dropped */
+			if (!s->len) {
+				slot_release(p, s);
+				p->tail++;
+				freed = true;
+			}
+			if (packet || (size_t)ret == len)
+				break;
+			if (occupancy(p))
+				continue;
+		}
+		/* Empty. EOF comes before EAGAIN, as in Linux. */
+		if (!p->writers || ret)
+			break;
+		if (!t || nonblocking(f)) {
+			ret = -EAGAIN;
+			break;
+		}
+		if (task_wait(t, &p->lock, &p->readable, NULL) == -EINTR) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	if (freed)
+		pthread_cond_broadcast(&p->writable);
+	if (ret > 0)
+		now(&p->atime);
+	pthread_mutex_unlock(&p->lock);
+	return ret;
+}
+
+static long pipe_write(struct file *f, const void *buf, size_t len, int64_t *off)
+{
+	struct pipe *p = f->priv;
+	struct task *t = task_current();
+	const char *in = buf;
+	bool sigpipe = false;
+	long ret = 0;
+	if (!len)
+		return 0;
+	/* The rw layer hands us at most 1 MiB at a time; anything beyond LONG_MAX would be a bug.
+	 */
+	if (len > LONG_MAX)
+		len = LONG_MAX;
+	pthread_mutex_lock(&p->lock);
+	if (!p->readers) {
+		sigpipe = true;
+		ret = -EPIPE;
+		goto out;
+	}
+	/* The sub-page remainder goes into the last slot when it fits there whole: this merges
+	 * small writes and leaves the rest of a large write page-aligned, exactly as Linux. */
+	size_t chars = len & (PIPE_PAGE_SIZE - 1);
+	if (chars && occupancy(p)) {
+		struct pipe_slot *last = slot_at(p, p->head - 1);
+		if (!last->packet && last->off + last->len + chars <= PIPE_PAGE_SIZE) {
+			memcpy(last->page + last->off + last->len, in, chars);
+			last->len += (unsigned)chars;
+			ret = (long)chars;
+			if ((size_t)ret == len)
+				goto out;
+		}
+	}
+	for (;;) {
+		if (!p->readers) {
+			sigpipe = true; /* sent even after a partial write, as Linux does */
+			if (!ret)
+				ret = -EPIPE;
+			break;
+		}
+		if (occupancy(p) < p->nslots) {
+			struct pipe_slot *s = slot_at(p, p->head);
+			char *page = p->spare ? p->spare : malloc(PIPE_PAGE_SIZE);
+			if (!page) {
+				if (!ret)
+					ret = -ENOMEM;
+				break;
+			}
+			p->spare = NULL;
+			size_t n = len - (size_t)ret;
+			if (n > PIPE_PAGE_SIZE)
+				n = PIPE_PAGE_SIZE;
+			memcpy(page, in + ret, n);
+			s->page = page;
+			s->off = 0;
+			s->len = (unsigned)n;
+			s->packet = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_DIRECT;
+			p->head++;
+			ret += (long)n;
+			if ((size_t)ret == len)
+				break;
+			continue;
+		}
+		/* Full. */
+		if (!t || nonblocking(f)) {
+			if (!ret)
+				ret = -EAGAIN;
+			break;
+		}
+		/* Let readers at what is there while we wait for room for the rest. */
+		if (ret)
+			pthread_cond_broadcast(&p->readable);
+		if (task_wait(t, &p->lock, &p->writable, NULL) == -EINTR) {
+			if (!ret)
+				ret = -EINTR;
+			break;
+		}
+	}
+out:
+	if (ret > 0) {
+		pthread_cond_broadcast(&p->readable);
+		now(&p->mtime);
+		p->ctime = p->mtime;
+	}
+	pthread_mutex_unlock(&p->lock);
+	/* Outside p->lock: signal_send may take the locks of a wait the task is in. */
+	if (sigpipe && t)
+		signal_send(t, SIGPIPE, NULL);
+	return ret;
+}
+
+static int64_t pipe_llseek(struct file *f, int64_t off, int whence)
+{
+	return -ESPIPE;
+}
+
+static long pipe_ioctl(struct file *f, struct task *t, unsigned long cmd, uint64_t arg)
+{
+	struct pipe *p = f->priv;
+	if (cmd != FIONREAD)
+		return -ENOTTY;
+	int n = 0;
+	pthread_mutex_lock(&p->lock);
+	for (unsigned i = p->tail; i != p->head; i++)
+		n += (int)slot_at(p, i)->len;
+	pthread_mutex_unlock(&p->lock);
+	return copy_to_guest(t, arg, &n, sizeof(n));
+}
+
+static int pipe_fstat(struct file *f, struct stat *st)
+{
+	struct pipe *p = f->priv;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = PIPEFS_DEV;
+	st->st_mode = S_IFIFO | S_IRUSR | S_IWUSR;
+	st->st_nlink = 1;
+	st->st_blksize = PIPE_PAGE_SIZE;
+	pthread_mutex_lock(&p->lock);
+	st->st_ino = p->ino;
+	st->st_uid = p->uid;
+	st->st_gid = p->gid;
+	st->st_atim = p->atime;
+	st->st_mtim = p->mtime;
+	st->st_ctim = p->ctime;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static void pipe_free(struct pipe *p)
+{
+	for (unsigned i = p->tail; i != p->head; i++)
+		free(slot_at(p, i)->page);
+	free(p->spare);
+	free(p->slots);
+	pthread_cond_destroy(&p->readable);
+	pthread_cond_destroy(&p->writable);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+static void pipe_release(struct file *f)
+{
+	struct pipe *p = f->priv;
+	int acc = f->flags & O_ACCMODE;
+	pthread_mutex_lock(&p->lock);
+	if (acc == O_RDONLY || acc == O_RDWR)
+		p->readers--;
+	if (acc == O_WRONLY || acc == O_RDWR)
+		p->writers--;
+	/* Readers now see EOF, writers EPIPE. */
+	pthread_cond_broadcast(&p->readable);
+	pthread_cond_broadcast(&p->writable);
+	bool last = !p->readers && !p->writers;
+	pthread_mutex_unlock(&p->lock);
+	/* Nobody else can hold p: every user of it holds a reference to one of its files. */
+	if (last)
+		pipe_free(p);
+}
+
+static const struct file_ops pipe_ops = {
+    .read = pipe_read,
+    .write = pipe_write,
+    .llseek = pipe_llseek,
+    .ioctl = pipe_ioctl,
+    .fstat = pipe_fstat,
+    .release = pipe_release,
+};
+
+bool file_is_pipe(const struct file *f)
+{
+	return f && f->ops == &pipe_ops;
+}
+
+long pipe_get_size(struct file *f)
+{
+	struct pipe *p = f->priv;
+	pthread_mutex_lock(&p->lock);
+	long r = (long)p->nslots * PIPE_PAGE_SIZE;
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+long pipe_set_size(struct file *f, unsigned long size)
+{
+	struct pipe *p = f->priv;
+	/* Linux's pipe_fcntl takes the argument as an unsigned int. */
+	unsigned long want = (unsigned int)size;
+	unsigned nslots = 1;
+	struct pipe_slot *slots;
+	long r;
+	if (want > (1UL << 31))
+		return -EINVAL;
+	while ((unsigned long)nslots * PIPE_PAGE_SIZE < want)
+		nslots <<= 1;
+	/* Growing past pipe-max-size needs CAP_SYS_RESOURCE, which no guest has; a pipe is never
+	 * larger than that, so any such size is growth (and refused before allocating). */
+	if ((unsigned long)nslots * PIPE_PAGE_SIZE > PIPE_MAX_SIZE)
+		return -EPERM;
+	slots = calloc(nslots, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	pthread_mutex_lock(&p->lock);
+	unsigned n = occupancy(p);
+	if (n > nslots) {
+		r = -EBUSY;
+		goto out;
+	}
+	for (unsigned i = 0; i < n; i++)
+		slots[i] = *slot_at(p, p->tail + i);
+	free(p->slots);
+	p->slots = slots;
+	slots = NULL;
+	p->nslots = nslots;
+	p->tail = 0;
+	p->head = n;
+	pthread_cond_broadcast(&p->writable);
+	r = (long)nslots * PIPE_PAGE_SIZE;
+out:
+	pthread_mutex_unlock(&p->lock);
+	free(slots);
+	return r;
+}
+
+int pipe_create(int flags, struct file **rd, struct file **wr)
+{
+	struct task *t = task_current();
+	struct pipe *p;
+	struct file *r, *w;
+	if (flags & ~(O_NONBLOCK | O_DIRECT | O_CLOEXEC))
+		return -EINVAL;
+	flags &= O_NONBLOCK | O_DIRECT;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->nslots = PIPE_DEFAULT_SIZE / PIPE_PAGE_SIZE;
+	p->slots = calloc(p->nslots, sizeof(*p->slots));
+	if (!p->slots) {
+		free(p);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->readable, NULL);
+	pthread_cond_init(&p->writable, NULL);
+	p->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
+	/* Owned by the creator's filesystem ids, as Linux's get_pipe_inode() does. */
+	p->uid = t ? t->cred.fsuid : 0;
+	p->gid = t ? t->cred.fsgid : 0;
+	now(&p->atime);
+	p->mtime = p->ctime = p->atime;
+
+	/* Counted as each file comes into being, so that a failure below frees p through the
+	 * ordinary release of what was made. */
+	p->readers = 1;
+	r = file_new(&pipe_ops, O_RDONLY | flags, p);
+	if (!r) {
+		pipe_free(p);
+		return -ENOMEM;
+	}
+	w = file_new(&pipe_ops, O_WRONLY | flags, p);
+	if (!w) {
+		file_put(r);
+		return -ENOMEM;
+	}
+	p->writers = 1;
+	r->stream = w->stream = true;
+	*rd = r;
+	*wr = w;
+	return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * Anonymous pipes, kept entirely in Sentry memory.
+ *
+ * The buffer is modelled on Linux's: a ring of page-sized slots (16 for the default 64 KiB),
+ * small writes merged into the last slot, one slot per O_DIRECT packet. Matching the slot
+ * model rather than using a plain byte ring is what makes "how much fits before EAGAIN",
+ * packet mode and F_SETPIPE_SZ's EBUSY come out as they do on Linux.
+ */
+#ifndef CVISOR_PIPE_H
+#define CVISOR_PIPE_H
+
+#include <stdbool.h>
+
+struct file;
+
+#define PIPE_PAGE_SIZE	  4096
+#define PIPE_DEFAULT_SIZE 65536	    /* Linux's default capacity */
+#define PIPE_MAX_SIZE	  (1 << 20) /* /proc/sys/fs/pipe-max-size */
+
+/* Creates a pipe: *rd (O_RDONLY) and *wr (O_WRONLY), each with one reference. flags may hold
+ * O_NONBLOCK and O_DIRECT (packet mode), which are kept in both files' f->flags, and
+ * O_CLOEXEC, which is the caller's business; anything else is -EINVAL. */
+int pipe_create(int flags, struct file **rd, struct file **wr);
+
+bool file_is_pipe(const struct file *f);
+/* F_GETPIPE_SZ: the capacity in bytes. */
+long pipe_get_size(struct file *f);
+/* F_SETPIPE_SZ: rounds size up to a power-of-two number of pages; returns the new capacity,
+ * -EINVAL, -EPERM (above PIPE_MAX_SIZE), -EBUSY (less than what is buffered) or -ENOMEM. */
+long pipe_set_size(struct file *f, unsigned long size);
+
+#endif

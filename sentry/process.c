@@ -1,0 +1,211 @@
+#define _GNU_SOURCE
+#include "sentry/process.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sentry/log.h"
+#include "sentry/signal.h"
+
+#define PID_MAX 4194304 /* Linux's pid_max on 64-bit: the guest sees pids below it */
+
+static void link_process(struct sandbox *sb, struct process *p, struct process *parent)
+{
+	p->parent = parent;
+	if (parent) {
+		p->next_sibling = parent->children;
+		parent->children = p;
+	}
+	p->next_all = sb->procs;
+	sb->procs = p;
+	sb->nprocs++;
+}
+
+struct process *process_find(struct sandbox *sb, pid_t pid)
+{
+	for (struct process *p = sb->procs; p; p = p->next_all)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+int process_init(struct sandbox *sb, struct task *t)
+{
+	struct process *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->pid = p->pgid = p->sid = 1;
+	p->task = t;
+	p->exit_signal = SIGCHLD;
+	link_process(sb, p, NULL);
+	sb->init = p;
+	sb->last_pid = 1;
+	sb->running = 1;
+	t->proc = p;
+	return 0;
+}
+
+/* The next free pid after the last one handed out, wrapping like Linux (above 300). */
+static pid_t alloc_pid(struct sandbox *sb)
+{
+	pid_t pid = sb->last_pid;
+	for (int tries = 0; tries < PID_MAX; tries++) {
+		pid = pid + 1 >= PID_MAX ? 300 : pid + 1;
+		if (!process_find(sb, pid))
+			return sb->last_pid = pid;
+	}
+	return -EAGAIN;
+}
+
+int process_fork(struct task *parent, struct task *c, int exit_signal)
+{
+	struct sandbox *sb = parent->sb;
+	struct process *p = calloc(1, sizeof(*p));
+	int err;
+	if (!p)
+		return -ENOMEM;
+	pthread_mutex_lock(&sb->lock);
+	if (sb->pids_max > 0 && sb->nprocs >= sb->pids_max) {
+		err = -EAGAIN;
+		goto fail;
+	}
+	pid_t pid = alloc_pid(sb);
+	if (pid < 0) {
+		err = pid;
+		goto fail;
+	}
+	struct process *pp = parent->proc;
+	p->pid = pid;
+	p->pgid = pp->pgid;
+	p->sid = pp->sid;
+	p->task = c;
+	p->exit_signal = exit_signal;
+	link_process(sb, p, pp);
+	sb->running++;
+	c->proc = p;
+	c->tid = c->tgid = pid;
+	pthread_mutex_unlock(&sb->lock);
+	return 0;
+fail:
+	pthread_mutex_unlock(&sb->lock);
+	free(p);
+	return err;
+}
+
+static void unlink_process(struct sandbox *sb, struct process *p)
+{
+	if (p->parent) {
+		struct process **pp = &p->parent->children;
+		while (*pp && *pp != p)
+			pp = &(*pp)->next_sibling;
+		if (*pp)
+			*pp = p->next_sibling;
+	}
+	struct process **a = &sb->procs;
+	while (*a && *a != p)
+		a = &(*a)->next_all;
+	if (*a)
+		*a = p->next_all;
+	sb->nprocs--;
+}
+
+void process_reap(struct sandbox *sb, struct process *p)
+{
+	unlink_process(sb, p);
+	free(p);
+}
+
+/* Whether the parent asked for its children to be reaped without a wait (SIGCHLD set to
+ * SIG_IGN, or SA_NOCLDWAIT). */
+static bool parent_autoreaps(struct process *parent)
+{
+	struct task *pt = parent->task;
+	if (!pt)
+		return false;
+	pthread_mutex_lock(&pt->sig_lock);
+	const struct guest_sigaction *sa = &pt->sigactions[SIGCHLD - 1];
+	bool r = sa->handler == (uint64_t)(uintptr_t)SIG_IGN || (sa->flags & SA_NOCLDWAIT);
+	pthread_mutex_unlock(&pt->sig_lock);
+	return r;
+}
+
+static void notify_parent(struct process *p)
+{
+	struct task *pt = p->parent ? p->parent->task : NULL;
+	if (!pt || !p->exit_signal)
+		return;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = p->exit_signal;
+	si.si_pid = p->pid;
+	if (WIFEXITED(p->wait_status)) {
+		si.si_code = CLD_EXITED;
+		si.si_status = WEXITSTATUS(p->wait_status);
+	} else {
+		si.si_code = WCOREDUMP(p->wait_status) ? CLD_DUMPED : CLD_KILLED;
+		si.si_status = WTERMSIG(p->wait_status);
+	}
+	signal_send(pt, p->exit_signal, &si);
+}
+
+void process_exit(struct task *t)
+{
+	struct sandbox *sb = t->sb;
+	struct process *p = t->proc;
+	pthread_mutex_lock(&sb->lock);
+	p->state = PROC_ZOMBIE;
+	p->wait_status = t->exit_status;
+	p->task = NULL;
+	p->vfork_done = true;
+	/* Orphans go to init, as in a pid namespace; init's own death ends everything. */
+	struct process *c = p->children;
+	while (c) {
+		struct process *next = c->next_sibling;
+		if (sb->init && sb->init != p) {
+			c->parent = sb->init;
+			c->next_sibling = sb->init->children;
+			sb->init->children = c;
+		} else {
+			c->parent = NULL;
+			c->next_sibling = NULL;
+		}
+		c = next;
+	}
+	p->children = NULL;
+	if (p != sb->init && p->parent && parent_autoreaps(p->parent)) {
+		unlink_process(sb, p);
+		free(p);
+	} else if (p != sb->init) {
+		notify_parent(p);
+	}
+	sb->running--;
+	pthread_cond_broadcast(&sb->child_cv);
+	pthread_mutex_unlock(&sb->lock);
+}
+
+void process_kill_all_but_init(struct sandbox *sb, int sig)
+{
+	pthread_mutex_lock(&sb->lock);
+	for (struct process *p = sb->procs; p; p = p->next_all)
+		if (p != sb->init && p->task)
+			signal_send(p->task, sig, NULL);
+	pthread_mutex_unlock(&sb->lock);
+}
+
+void process_wait_all_gone(struct sandbox *sb)
+{
+	pthread_mutex_lock(&sb->lock);
+	while (sb->running > 0)
+		pthread_cond_wait(&sb->child_cv, &sb->lock);
+	/* Free what no wait will reap any more. */
+	while (sb->procs) {
+		struct process *p = sb->procs;
+		sb->procs = p->next_all;
+		free(p);
+	}
+	sb->nprocs = 0;
+	sb->init = NULL;
+	pthread_mutex_unlock(&sb->lock);
+}

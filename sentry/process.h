@@ -1,0 +1,57 @@
+/*
+ * The process table: guest pids, parent and children, zombies, process groups, sessions.
+ *
+ * One process per thread group. The sandbox's lock (sb->lock) protects the whole tree; a
+ * change a waiter may care about (an exit, a reparenting) broadcasts sb->child_cv.
+ * Lock order: sb->lock before any task's sig_lock.
+ */
+#ifndef CVISOR_PROCESS_H
+#define CVISOR_PROCESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "platform/platform.h"
+#include "sentry/task.h"
+
+enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
+
+struct process {
+	pid_t pid, pgid, sid;
+	struct process *parent;
+	struct process *children; /* first child; siblings linked through next_sibling */
+	struct process *next_sibling;
+	struct process *next_all; /* every process of the sandbox */
+	struct task *task;        /* its (single, for now) task; NULL once it has exited */
+	enum proc_state state;
+	int wait_status; /* once a zombie */
+	bool execed;     /* has called execve (setpgid on it from the parent: EACCES) */
+	bool vfork_done; /* a vfork child has exec'd or exited: its parent may go on */
+	int exit_signal; /* what the parent gets when this process dies (SIGCHLD) */
+};
+
+/* Creates the sandbox's process table with init (pid 1) for task t. */
+int process_init(struct sandbox *sb, struct task *t);
+
+/* Allocates a pid and a process for child task c, a child of parent's process, in
+ * parent's process group and session. -EAGAIN past the sandbox's pids limit. */
+int process_fork(struct task *parent, struct task *c, int exit_signal);
+
+/* The task's process is gone: zombie (or reaped at once when the parent ignores SIGCHLD),
+ * children reparented to init, parent signalled. Called by the task's own Sentry thread
+ * once its stub is released. */
+void process_exit(struct task *t);
+
+/* Unlinks and frees a zombie collected by wait; caller holds sb->lock. */
+void process_reap(struct sandbox *sb, struct process *p);
+
+/* Looks a live or zombie process up; caller holds sb->lock. */
+struct process *process_find(struct sandbox *sb, pid_t pid);
+
+/* Sends sig to every live process of the sandbox but init (init's death). */
+void process_kill_all_but_init(struct sandbox *sb, int sig);
+
+/* Waits until no task but the caller's is running (after init died). */
+void process_wait_all_gone(struct sandbox *sb);
+
+#endif

@@ -1,0 +1,243 @@
+#define _GNU_SOURCE
+#include "sentry/signal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <string.h>
+
+#include "sentry/task.h"
+
+static void wake_handler(int sig)
+{
+	(void)sig; /* its only job is to end a ppoll() with EINTR */
+}
+
+int signal_sentry_init(void)
+{
+	struct sigaction sa;
+	sigset_t set;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = wake_handler;
+	if (sigaction(SENTRY_WAKE_SIGNAL, &sa, NULL) < 0)
+		return -errno;
+	/* Blocked everywhere but inside task_host_poll's ppoll (threads inherit this mask). */
+	sigemptyset(&set);
+	sigaddset(&set, SENTRY_WAKE_SIGNAL);
+	return -pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+enum sig_default signal_default_action(int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+	case SIGURG:
+	case SIGWINCH:
+		return SIG_DFL_IGNORE;
+	case SIGCONT:
+		return SIG_DFL_CONT;
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return SIG_DFL_STOP;
+	case SIGQUIT:
+	case SIGILL:
+	case SIGTRAP:
+	case SIGABRT:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGSEGV:
+	case SIGSYS:
+	case SIGXCPU:
+	case SIGXFSZ:
+		return SIG_DFL_CORE;
+	default:
+		return SIG_DFL_TERM;
+	}
+}
+
+static uint64_t sigbit(int sig)
+{
+	return 1ULL << (sig - 1);
+}
+
+bool task_signal_pending(struct task *t)
+{
+	pthread_mutex_lock(&t->sig_lock);
+	bool r = t->fatal_signal || (t->pending & ~t->sigmask);
+	pthread_mutex_unlock(&t->sig_lock);
+	return r;
+}
+
+int task_wait(struct task *t, pthread_mutex_t *m, pthread_cond_t *cv,
+	      const struct timespec *deadline)
+{
+	int r = 0;
+	pthread_mutex_lock(&t->sig_lock);
+	if (t->fatal_signal || (t->pending & ~t->sigmask)) {
+		pthread_mutex_unlock(&t->sig_lock);
+		return -EINTR;
+	}
+	t->wait_m = m;
+	t->wait_cv = cv;
+	pthread_mutex_unlock(&t->sig_lock);
+	if (deadline)
+		r = pthread_cond_clockwait(cv, m, CLOCK_MONOTONIC, deadline);
+	else
+		pthread_cond_wait(cv, m);
+	pthread_mutex_lock(&t->sig_lock);
+	t->wait_m = NULL;
+	t->wait_cv = NULL;
+	bool intr = t->fatal_signal || (t->pending & ~t->sigmask);
+	int kicks = t->kicks;
+	pthread_mutex_unlock(&t->sig_lock);
+	if (kicks) {
+		/* A kicker read wait_m and will lock it: let it finish before the caller may
+		 * free the object m belongs to. */
+		pthread_mutex_unlock(m);
+		for (;;) {
+			pthread_mutex_lock(&t->sig_lock);
+			kicks = t->kicks;
+			pthread_mutex_unlock(&t->sig_lock);
+			if (!kicks)
+				break;
+			sched_yield();
+		}
+		pthread_mutex_lock(m);
+	}
+	if (intr)
+		return -EINTR;
+	return r == ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
+int task_host_poll(struct task *t, int fd, short events, const struct timespec *timeout)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	sigset_t mask;
+	pthread_sigmask(SIG_SETMASK, NULL, &mask);
+	sigdelset(&mask, SENTRY_WAKE_SIGNAL);
+	for (;;) {
+		if (t && task_signal_pending(t))
+			return -EINTR;
+		int r = ppoll(fd >= 0 ? &p : NULL, fd >= 0 ? 1 : 0, timeout, &mask);
+		if (r > 0)
+			return p.revents;
+		if (r == 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+		/* A wake for a signal already handled, or for one that is blocked: if nothing
+		 * is pending for the task, this was stale; wait again (the timeout restarts,
+		 * acceptable for the rare stale wake). */
+	}
+}
+
+static struct timespec ts_sub(struct timespec a, struct timespec b)
+{
+	struct timespec r = {a.tv_sec - b.tv_sec, a.tv_nsec - b.tv_nsec};
+	if (r.tv_nsec < 0) {
+		r.tv_sec--;
+		r.tv_nsec += 1000000000L;
+	}
+	return r;
+}
+
+static bool ts_before(struct timespec a, struct timespec b)
+{
+	return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
+int task_host_sleep(struct task *t, clockid_t clk, int flags, const struct timespec *req,
+		    struct timespec *rem)
+{
+	struct timespec end, now;
+	clockid_t c = (flags & TIMER_ABSTIME) ? clk : CLOCK_MONOTONIC;
+	if (flags & TIMER_ABSTIME) {
+		end = *req;
+	} else {
+		clock_gettime(c, &now);
+		end.tv_sec = now.tv_sec + req->tv_sec;
+		end.tv_nsec = now.tv_nsec + req->tv_nsec;
+		if (end.tv_nsec >= 1000000000L) {
+			end.tv_sec++;
+			end.tv_nsec -= 1000000000L;
+		}
+	}
+	for (;;) {
+		clock_gettime(c, &now);
+		if (!ts_before(now, end))
+			return 0;
+		struct timespec left = ts_sub(end, now);
+		int r = task_host_poll(t, -1, 0, &left);
+		if (r == -EINTR) {
+			clock_gettime(c, &now);
+			if (rem) {
+				struct timespec z = {0, 0};
+				*rem = ts_before(now, end) ? ts_sub(end, now) : z;
+			}
+			return -EINTR;
+		}
+		if (r < 0)
+			return r;
+	}
+}
+
+void task_kick(struct task *t)
+{
+	pthread_mutex_lock(&t->sig_lock);
+	pthread_mutex_t *m = t->wait_m;
+	pthread_cond_t *cv = t->wait_cv;
+	if (m)
+		t->kicks++;
+	if (!m && t->th)
+		t->pl->interrupt(t->th); /* in guest code, or about to be: a stop comes back */
+	if (t->th) /* the task's Sentry thread is alive: end a host wait it may be in */
+		pthread_kill(t->host_thread, SENTRY_WAKE_SIGNAL);
+	pthread_mutex_unlock(&t->sig_lock);
+	if (m) {
+		/* Locking m orders the wake after the waiter's own check. The sandbox lock is
+		 * an error-checking mutex: when the caller already holds it (kill, an exit
+		 * notifying the parent), EDEADLK says so and the broadcast goes out as is. */
+		int e = pthread_mutex_lock(m);
+		pthread_cond_broadcast(cv);
+		if (e == 0)
+			pthread_mutex_unlock(m);
+		pthread_mutex_lock(&t->sig_lock);
+		t->kicks--;
+		pthread_mutex_unlock(&t->sig_lock);
+	}
+}
+
+int signal_send(struct task *t, int sig, const siginfo_t *info)
+{
+	siginfo_t si;
+	if (sig <= 0 || sig > 64)
+		return -EINVAL;
+	if (!info) {
+		memset(&si, 0, sizeof(si));
+		si.si_signo = sig;
+		si.si_code = SI_USER;
+		info = &si;
+	}
+	pthread_mutex_lock(&t->sig_lock);
+	uint64_t handler = t->sigactions[sig - 1].handler;
+	enum sig_default dfl = signal_default_action(sig);
+	bool wake = false;
+	if (sig == SIGKILL) {
+		t->fatal_signal = SIGKILL;
+		wake = true;
+	} else if (handler == (uint64_t)(uintptr_t)SIG_IGN ||
+		   (handler == (uint64_t)(uintptr_t)SIG_DFL &&
+		    (dfl == SIG_DFL_IGNORE || dfl == SIG_DFL_CONT))) {
+		/* discarded, as Linux discards ignored signals at send time */
+	} else if (!(t->pending & sigbit(sig))) {
+		t->pending |= sigbit(sig);
+		t->pending_info[sig - 1] = *info;
+		wake = !(t->sigmask & sigbit(sig));
+	}
+	pthread_mutex_unlock(&t->sig_lock);
+	if (wake)
+		task_kick(t);
+	return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * Guest signals: sending, pending sets, and the blocking primitive every Sentry wait uses.
+ *
+ * A task blocked in the Sentry (on a pipe, in wait4, ...) waits through task_wait(), so that
+ * a signal sent to it wakes it; a task blocked in a host call (a read of the caller's tty, a
+ * sleep) brackets the call with task_host_block_begin/end, and is woken by SIGUSR1 to its
+ * Sentry thread; a task running guest code is stopped by the platform's interrupt().
+ *
+ * Lock order: the waited-on mutex (m), then t->sig_lock. Senders take t->sig_lock alone,
+ * then m alone; a sender must not hold m unless m is the sandbox lock (an error-checking
+ * mutex, so the sender's own hold is detected).
+ */
+#ifndef CVISOR_SIGNAL_H
+#define CVISOR_SIGNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <time.h>
+
+struct task;
+
+/* The signal the Sentry uses to end a host call of one of its own threads. */
+#define SENTRY_WAKE_SIGNAL SIGUSR1
+
+/* Installs the Sentry's own handler for SENTRY_WAKE_SIGNAL (no SA_RESTART). */
+int signal_sentry_init(void);
+
+/* Waits on cv (m held by the caller) until woken, the absolute CLOCK_MONOTONIC deadline
+ * (NULL: none) passes (-ETIMEDOUT), or a signal the task must handle arrives (-EINTR).
+ * Spurious wake-ups return 0: callers loop on their own condition. */
+int task_wait(struct task *t, pthread_mutex_t *m, pthread_cond_t *cv,
+	      const struct timespec *deadline);
+
+/* True when a signal is pending that is not blocked (or the task is being killed). */
+bool task_signal_pending(struct task *t);
+
+/* Waits on the host for fd to be ready for events (fd < 0: only the timeout), with the
+ * Sentry's wake signal unblocked for just that wait (ppoll), so a kick is never lost.
+ * timeout: relative, NULL for none. Returns revents, 0 on timeout, -EINTR when a signal
+ * for the task is pending. */
+int task_host_poll(struct task *t, int fd, short events, const struct timespec *timeout);
+
+/* Sleeps on clock clk (flags: 0 or TIMER_ABSTIME) unless a signal comes: 0 or -EINTR;
+ * rem gets what was left of a relative sleep. */
+int task_host_sleep(struct task *t, clockid_t clk, int flags, const struct timespec *req,
+		    struct timespec *rem);
+
+/* Queues sig for t with info (NULL: SI_USER from the sandbox) and wakes t if it must act.
+ * Ignored signals are discarded. Returns 0. */
+int signal_send(struct task *t, int sig, const siginfo_t *info);
+
+/* Makes t look at its signals soon, wherever it is (guest code, Sentry wait, host call). */
+void task_kick(struct task *t);
+
+/* The default action of a signal. */
+enum sig_default { SIG_DFL_TERM, SIG_DFL_CORE, SIG_DFL_IGNORE, SIG_DFL_STOP, SIG_DFL_CONT };
+enum sig_default signal_default_action(int sig);
+
+#endif

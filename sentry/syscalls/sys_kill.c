@@ -1,0 +1,101 @@
+/* kill, tkill, tgkill: signals between guest processes. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "sentry/process.h"
+#include "sentry/signal.h"
+#include "sentry/syscalls/table.h"
+#include "sentry/task.h"
+
+/* Init only gets the signals it has a handler for, as in a pid namespace: from inside,
+ * not even SIGKILL takes it down. */
+static bool init_protected(struct sandbox *sb, struct process *p, int sig)
+{
+	if (p != sb->init || !p->task)
+		return false;
+	struct task *it = p->task;
+	pthread_mutex_lock(&it->sig_lock);
+	bool dfl = it->sigactions[sig - 1].handler == (uint64_t)(uintptr_t)SIG_DFL;
+	pthread_mutex_unlock(&it->sig_lock);
+	return dfl || sig == SIGKILL || sig == SIGSTOP;
+}
+
+static int send_to(struct task *t, struct process *p, int sig)
+{
+	if (p->state != PROC_ALIVE || !p->task)
+		return -ESRCH;
+	if (sig == 0)
+		return 0;
+	if (init_protected(t->sb, p, sig))
+		return 0;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_USER;
+	si.si_pid = t->tgid;
+	si.si_uid = t->cred.ruid;
+	return signal_send(p->task, sig, &si);
+}
+
+long sys_kill(struct task *t, const uint64_t a[6])
+{
+	pid_t pid = (pid_t)a[0];
+	int sig = (int)a[1];
+	struct sandbox *sb = t->sb;
+	long r = -ESRCH;
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	pthread_mutex_lock(&sb->lock);
+	if (pid > 0) {
+		struct process *p = process_find(sb, pid);
+		r = p ? send_to(t, p, sig) : -ESRCH;
+	} else {
+		/* 0: the caller's group; -1: everyone but init and the caller; < -1: a group. */
+		pid_t pgid = pid == 0 ? t->proc->pgid : -pid;
+		bool any = false;
+		for (struct process *p = sb->procs; p; p = p->next_all) {
+			if (p->state != PROC_ALIVE)
+				continue;
+			if (pid == -1 ? (p == sb->init || p == t->proc) : p->pgid != pgid)
+				continue;
+			any = true;
+			send_to(t, p, sig);
+		}
+		r = any ? 0 : -ESRCH;
+	}
+	pthread_mutex_unlock(&sb->lock);
+	return r;
+}
+
+static long thread_kill(struct task *t, pid_t tgid, pid_t tid, int sig)
+{
+	struct sandbox *sb = t->sb;
+	long r;
+	if (tid <= 0 || sig < 0 || sig > 64)
+		return -EINVAL;
+	pthread_mutex_lock(&sb->lock);
+	/* One thread per process for now: a tid is its process's pid. */
+	struct process *p = process_find(sb, tid);
+	if (!p || (tgid > 0 && p->pid != tgid))
+		r = -ESRCH;
+	else
+		r = send_to(t, p, sig);
+	pthread_mutex_unlock(&sb->lock);
+	return r;
+}
+
+long sys_tkill(struct task *t, const uint64_t a[6])
+{
+	return thread_kill(t, 0, (pid_t)a[0], (int)a[1]);
+}
+
+long sys_tgkill(struct task *t, const uint64_t a[6])
+{
+	if ((pid_t)a[0] <= 0)
+		return -EINVAL;
+	return thread_kill(t, (pid_t)a[0], (pid_t)a[1], (int)a[2]);
+}
