@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "fs/vfs.h"
 
+#include "sentry/signal.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,5 +390,50 @@ int fd_get_cloexec(struct fd_table *t, int fd)
 	if (fd >= 0 && fd < t->cap && t->files[fd])
 		r = t->cloexec[fd];
 	pthread_mutex_unlock(&t->lock);
+	return r;
+}
+
+/* --- readiness events ---------------------------------------------------------------- */
+
+static pthread_mutex_t io_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t io_cv;
+static pthread_once_t io_once = PTHREAD_ONCE_INIT;
+static uint64_t io_seq;
+
+static void io_init(void)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&io_cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+void vfs_io_event(void)
+{
+	pthread_once(&io_once, io_init);
+	pthread_mutex_lock(&io_lock);
+	io_seq++;
+	pthread_cond_broadcast(&io_cv);
+	pthread_mutex_unlock(&io_lock);
+}
+
+uint64_t vfs_io_seq(void)
+{
+	pthread_once(&io_once, io_init);
+	pthread_mutex_lock(&io_lock);
+	uint64_t s = io_seq;
+	pthread_mutex_unlock(&io_lock);
+	return s;
+}
+
+int vfs_io_wait(struct task *t, uint64_t seq, const struct timespec *deadline)
+{
+	int r = 0;
+	pthread_once(&io_once, io_init);
+	pthread_mutex_lock(&io_lock);
+	while (io_seq == seq && r == 0)
+		r = task_wait(t, &io_lock, &io_cv, deadline);
+	pthread_mutex_unlock(&io_lock);
 	return r;
 }

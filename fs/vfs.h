@@ -85,8 +85,23 @@ struct file_ops {
 	int64_t (*llseek)(struct file *f, int64_t off, int whence);
 	long (*ioctl)(struct file *f, struct task *t, unsigned long cmd, uint64_t arg);
 	int (*fstat)(struct file *f, struct stat *st);
+	/* Readiness now, as poll(2) events (POLLIN, POLLOUT, POLLHUP, ...). NULL: a regular
+	 * file, always ready for reading and writing. Files whose readiness changes inside
+	 * the Sentry call vfs_io_event() on every change; files backed by a host fd set
+	 * *host_fd instead (the waiter polls the host for them). */
+	unsigned (*poll)(struct file *f, int *host_fd);
 	void (*release)(struct file *f);
 };
+
+/* Readiness changed somewhere (a pipe was written, closed, ...): wakes poll/select waiters.
+ * A single sandbox-wide sequence and condition: simple, and enough until epoll needs
+ * per-file wait queues. */
+void vfs_io_event(void);
+/* Waits until vfs_io_event() is called after *seq was read (or the deadline, CLOCK_MONOTONIC,
+ * passes, or a signal comes for t): 0, -ETIMEDOUT or -EINTR. */
+struct task;
+uint64_t vfs_io_seq(void);
+int vfs_io_wait(struct task *t, uint64_t seq, const struct timespec *deadline);
 
 struct file {
 	int refs;

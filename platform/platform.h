@@ -21,7 +21,8 @@
 #include <sys/user.h>
 
 typedef struct user_regs_struct pl_regs;
-typedef struct user_fpregs_struct pl_fpregs;
+/* The largest XSAVE area the Sentry handles (AVX-512 needs about 2.7 KiB). */
+#define PL_XSTATE_MAX 8192
 
 struct pl_as;
 struct pl_thread;
@@ -75,8 +76,10 @@ struct platform_ops {
 	long (*host_syscall)(struct pl_thread *th, long nr, const uint64_t args[6]);
 	/* The thread's registers as they are now (it must be stopped). */
 	int (*get_regs)(struct pl_thread *th, pl_regs *regs);
-	int (*get_fpregs)(struct pl_thread *th, pl_fpregs *fp);
-	int (*set_fpregs)(struct pl_thread *th, const pl_fpregs *fp);
+	/* The thread's FPU/vector state as an XSAVE image (the layout signal frames use):
+	 * get returns its size in bytes; set validates as the host does (-EINVAL). */
+	long (*get_fpstate)(struct pl_thread *th, void *buf, size_t cap);
+	int (*set_fpstate)(struct pl_thread *th, const void *buf, size_t len);
 	/* Where the host put the vDSO in this thread's address space (0: none). */
 	uint64_t (*vdso_base)(struct pl_thread *th);
 	/* Makes a thread that is running guest code stop and return from run() with

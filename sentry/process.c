@@ -8,6 +8,7 @@
 
 #include "sentry/log.h"
 #include "sentry/signal.h"
+#include "sentry/timer.h"
 
 #define PID_MAX 4194304 /* Linux's pid_max on 64-bit: the guest sees pids below it */
 
@@ -159,6 +160,7 @@ void process_exit(struct task *t)
 	p->wait_status = t->exit_status;
 	p->task = NULL;
 	p->vfork_done = true;
+	itimer_process_gone(sb, p->pid);
 	/* Orphans go to init, as in a pid namespace; init's own death ends everything. */
 	struct process *c = p->children;
 	while (c) {

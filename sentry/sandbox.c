@@ -14,6 +14,7 @@
 #include "sentry/mm.h"
 #include "sentry/process.h"
 #include "sentry/signal.h"
+#include "sentry/timer.h"
 #include "sentry/syscalls/table.h"
 
 static int install_host_stdio(struct fd_table *fdt)
@@ -51,6 +52,8 @@ int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, stru
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&sb->child_cv, &ca);
+	pthread_cond_init(&sb->timer_cv, &ca);
+	pthread_mutex_init(&sb->timer_lock, NULL);
 	pthread_condattr_destroy(&ca);
 	if (!sb->pids_max)
 		sb->pids_max = SANDBOX_PIDS_MAX_DEFAULT;
@@ -129,6 +132,7 @@ int sandbox_run_init(struct task *init)
 	/* As when the init of a pid namespace dies: everyone else is killed. */
 	process_kill_all_but_init(sb, SIGKILL);
 	process_wait_all_gone(sb);
+	timers_shutdown(sb);
 	return status;
 }
 

@@ -209,6 +209,30 @@ void task_kick(struct task *t)
 	}
 }
 
+void signal_force_info(struct task *t, int sig, const siginfo_t *info)
+{
+	uint64_t bit = 1ULL << (sig - 1);
+	pthread_mutex_lock(&t->sig_lock);
+	struct guest_sigaction *sa = &t->sigactions[sig - 1];
+	bool blocked = t->sigmask & bit;
+	if (blocked || sa->handler == (uint64_t)(uintptr_t)SIG_IGN) {
+		sa->handler = (uint64_t)(uintptr_t)SIG_DFL;
+		t->sigmask &= ~bit;
+	}
+	t->pending |= bit;
+	t->pending_info[sig - 1] = *info;
+	pthread_mutex_unlock(&t->sig_lock);
+}
+
+void signal_force(struct task *t, int sig)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_KERNEL;
+	signal_force_info(t, sig, &si);
+}
+
 int signal_send(struct task *t, int sig, const siginfo_t *info)
 {
 	siginfo_t si;

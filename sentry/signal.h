@@ -50,6 +50,11 @@ int task_host_sleep(struct task *t, clockid_t clk, int flags, const struct times
  * Ignored signals are discarded. Returns 0. */
 int signal_send(struct task *t, int sig, const siginfo_t *info);
 
+/* A synchronous signal the task caused (a fault, a bad sigreturn frame): if the guest
+ * blocks or ignores it, the action becomes the default one, as Linux's force_sig. */
+void signal_force(struct task *t, int sig);
+void signal_force_info(struct task *t, int sig, const siginfo_t *info);
+
 /* Makes t look at its signals soon, wherever it is (guest code, Sentry wait, host call). */
 void task_kick(struct task *t);
 

@@ -14,6 +14,7 @@
 #include "sentry/log.h"
 #include "sentry/mm.h"
 #include "sentry/process.h"
+#include "sentry/sigframe.h"
 #include "sentry/signal.h"
 #include "sentry/syscalls/table.h"
 
@@ -91,37 +92,106 @@ static bool sig_dumps_core(int sig)
 	return false;
 }
 
-/* A synchronous fault. Until the process table delivers signals to guest handlers, the
- * default action applies: the thread group dies of the signal. */
+/* A synchronous fault: the signal is forced (Linux's force_sig_fault) and then handled like
+ * any other, by the guest's handler or by the default action. */
 static void handle_fault(struct task *t, const struct pl_stop *stop)
 {
-	log_info("task %d: %s at %#llx (addr %p): default action", t->tid,
-		 strsignal(stop->signo), t->regs.rip, stop->info.si_addr);
-	task_exit_group(t, stop->signo | (sig_dumps_core(stop->signo) ? 0x80 : 0));
+	log_debug("task %d: %s at %#llx (addr %p)", t->tid, strsignal(stop->signo), t->regs.rip,
+		  stop->info.si_addr);
+	siginfo_t si = stop->info;
+	si.si_signo = stop->signo;
+	signal_force_info(t, stop->signo, &si);
 }
 
-/* Acts on pending signals before going back to guest code. Handlers are not delivered yet
- * (see the process issue): a pending, unblocked signal with a handler stays pending;
- * default actions that kill, kill. */
+/* Synchronous signals first, as Linux's SYNCHRONOUS_MASK. */
+static int next_signal(uint64_t ready)
+{
+	static const int sync[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS};
+	for (size_t i = 0; i < sizeof(sync) / sizeof(sync[0]); i++)
+		if (ready & (1ULL << (sync[i] - 1)))
+			return sync[i];
+	return __builtin_ctzll(ready) + 1;
+}
+
+/* The syscall whose result was a restart code runs again: its number back in rax, rip on
+ * the syscall instruction (2 bytes). */
+static void restart_syscall_now(struct task *t)
+{
+	t->regs.rax = t->regs.orig_rax;
+	t->regs.rip -= 2;
+}
+
+/* Acts on pending signals before going back to guest code: at most one handler frame is
+ * set up; default actions that kill, kill; a syscall interrupted by the signal returns
+ * EINTR or restarts as Linux decides (ERESTARTSYS and SA_RESTART). */
 static void handle_signals(struct task *t)
 {
-	pthread_mutex_lock(&t->sig_lock);
-	int fatal = t->fatal_signal;
-	uint64_t ready = t->pending & ~t->sigmask;
-	for (int sig = 1; !fatal && ready && sig <= 64; sig++) {
-		if (!(ready & (1ULL << (sig - 1))))
-			continue;
-		if (t->sigactions[sig - 1].handler == (uint64_t)(uintptr_t)SIG_DFL) {
-			enum sig_default d = signal_default_action(sig);
-			if (d == SIG_DFL_TERM || d == SIG_DFL_CORE)
-				fatal = sig;
-			else /* stop and continue: job control is not there yet */
-				t->pending &= ~(1ULL << (sig - 1));
+	bool delivered = false;
+	for (;;) {
+		pthread_mutex_lock(&t->sig_lock);
+		if (t->fatal_signal) {
+			int sig = t->fatal_signal;
+			pthread_mutex_unlock(&t->sig_lock);
+			task_exit_group(t, sig | (sig_dumps_core(sig) ? 0x80 : 0));
+			return;
 		}
+		uint64_t ready = t->pending & ~t->sigmask;
+		if (!ready) {
+			pthread_mutex_unlock(&t->sig_lock);
+			break;
+		}
+		int sig = next_signal(ready);
+		uint64_t bit = 1ULL << (sig - 1);
+		t->pending &= ~bit;
+		siginfo_t info = t->pending_info[sig - 1];
+		struct guest_sigaction sa = t->sigactions[sig - 1];
+		if (sa.handler == (uint64_t)(uintptr_t)SIG_IGN) {
+			pthread_mutex_unlock(&t->sig_lock);
+			continue;
+		}
+		if (sa.handler == (uint64_t)(uintptr_t)SIG_DFL) {
+			enum sig_default d = signal_default_action(sig);
+			pthread_mutex_unlock(&t->sig_lock);
+			if (d == SIG_DFL_TERM || d == SIG_DFL_CORE) {
+				task_exit_group(t, sig | (d == SIG_DFL_CORE ? 0x80 : 0));
+				return;
+			}
+			continue; /* ignore; stop and continue wait for job control */
+		}
+		uint64_t oldmask = t->restore_sigmask ? t->saved_sigmask : t->sigmask;
+		t->restore_sigmask = false;
+		t->sigmask |= sa.mask | ((sa.flags & SA_NODEFER) ? 0 : bit);
+		t->sigmask &= ~((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)));
+		if (sa.flags & SA_RESETHAND) {
+			t->sigactions[sig - 1].handler = (uint64_t)(uintptr_t)SIG_DFL;
+			t->sigactions[sig - 1].flags &= ~(uint64_t)SA_SIGINFO;
+		}
+		pthread_mutex_unlock(&t->sig_lock);
+		if (t->restart_pending) {
+			t->restart_pending = false;
+			if ((long)t->regs.rax == -ERESTARTSYS_K && (sa.flags & SA_RESTART))
+				restart_syscall_now(t);
+			else
+				t->regs.rax = (uint64_t)-EINTR;
+		}
+		if (sigframe_setup(t, sig, &info, &sa, oldmask) < 0) {
+			task_exit_group(t, SIGSEGV | 0x80);
+			return;
+		}
+		delivered = true;
+		break;
 	}
-	pthread_mutex_unlock(&t->sig_lock);
-	if (fatal)
-		task_exit_group(t, fatal | (sig_dumps_core(fatal) ? 0x80 : 0));
+	if (t->restart_pending) {
+		/* Interrupted, but no handler ran: the call goes on as if nothing happened. */
+		t->restart_pending = false;
+		restart_syscall_now(t);
+	}
+	if (!delivered && t->restore_sigmask) {
+		pthread_mutex_lock(&t->sig_lock);
+		t->sigmask = t->saved_sigmask;
+		t->restore_sigmask = false;
+		pthread_mutex_unlock(&t->sig_lock);
+	}
 }
 
 int task_run(struct task *t)

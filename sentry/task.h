@@ -73,6 +73,9 @@ struct task {
 	pthread_mutex_t *wait_m;     /* what the task is blocked on in task_wait() */
 	pthread_cond_t *wait_cv;
 	int kicks;                   /* task_kick()s still using wait_m (see signal.c) */
+	uint64_t saved_sigmask;      /* sigsuspend/pselect: the mask to restore ... */
+	bool restore_sigmask;        /* ... after the next handler (or at once if none) */
+	bool restart_pending;        /* the last syscall returned a restart code */
 	bool in_host_block;          /* inside a host call that a SIGUSR1 to the thread ends */
 };
 
@@ -97,9 +100,20 @@ struct sandbox {
 	int nprocs;
 	int pids_max; /* the fork-bomb limit: EAGAIN beyond it */
 	int running;  /* tasks whose Sentry thread has not finished */
+
+	/* ITIMER_REAL timers (sentry/timer.c): one thread serves the whole sandbox. */
+	pthread_mutex_t timer_lock;
+	pthread_cond_t timer_cv;
+	struct itimer *timers;
+	pthread_t timer_thread;
+	bool timer_thread_running, timer_stop;
 	uint64_t unimplemented_count[512];
 	bool unimplemented_logged[512];
 };
+
+/* The kernel's internal restart codes (never seen by the guest). */
+#define ERESTARTSYS_K    512
+#define ERESTARTNOHAND_K 514
 
 /* Guest memory access. Return 0 or -EFAULT (nothing partial is reported as success). */
 int copy_from_guest(struct task *t, void *dst, uint64_t src, size_t len);

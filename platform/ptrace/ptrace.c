@@ -479,14 +479,18 @@ static int pt_get_regs(struct pl_thread *th, pl_regs *regs)
 	return ptrace(PTRACE_GETREGS, th->tid, 0, regs) < 0 ? -errno : 0;
 }
 
-static int pt_get_fpregs(struct pl_thread *th, pl_fpregs *fp)
+static long pt_get_fpstate(struct pl_thread *th, void *buf, size_t cap)
 {
-	return ptrace(PTRACE_GETFPREGS, th->tid, 0, fp) < 0 ? -errno : 0;
+	struct iovec iov = {buf, cap};
+	if (ptrace(PTRACE_GETREGSET, th->tid, NT_X86_XSTATE, &iov) < 0)
+		return -errno;
+	return (long)iov.iov_len;
 }
 
-static int pt_set_fpregs(struct pl_thread *th, const pl_fpregs *fp)
+static int pt_set_fpstate(struct pl_thread *th, const void *buf, size_t len)
 {
-	return ptrace(PTRACE_SETFPREGS, th->tid, 0, fp) < 0 ? -errno : 0;
+	struct iovec iov = {(void *)buf, len};
+	return ptrace(PTRACE_SETREGSET, th->tid, NT_X86_XSTATE, &iov) < 0 ? -errno : 0;
 }
 
 static uint64_t pt_vdso_base(struct pl_thread *th)
@@ -516,8 +520,8 @@ const struct platform_ops platform_ptrace = {
 	.poke = pt_poke,
 	.host_syscall = pt_host_syscall,
 	.get_regs = pt_get_regs,
-	.get_fpregs = pt_get_fpregs,
-	.set_fpregs = pt_set_fpregs,
+	.get_fpstate = pt_get_fpstate,
+	.set_fpstate = pt_set_fpstate,
 	.vdso_base = pt_vdso_base,
 	.interrupt = pt_interrupt,
 	.host_tid = pt_host_tid,

@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <sys/syscall.h>
 
 #include "sentry/log.h"
+#include "sentry/signal.h"
 #include "sentry/strace.h"
 #include "sentry/task.h"
 
@@ -37,6 +39,39 @@ static void note_unimplemented(struct task *t, long nr, const char *name)
 	log_warn("unimplemented syscall %s (%ld): returning ENOSYS", name ? name : "?", nr);
 }
 
+/* The calls Linux restarts after a handler with SA_RESTART (they return ERESTARTSYS when a
+ * signal interrupts them); the others return EINTR. */
+static bool restartable(long nr)
+{
+	switch (nr) {
+	case SYS_read:
+	case SYS_write:
+	case SYS_readv:
+	case SYS_writev:
+	case SYS_pread64:
+	case SYS_pwrite64:
+	case SYS_preadv:
+	case SYS_pwritev:
+	case SYS_open:
+	case SYS_openat:
+	case SYS_wait4:
+	case SYS_waitid:
+	case SYS_futex:
+	case SYS_ioctl:
+	case SYS_fcntl:
+	case SYS_flock:
+	case SYS_accept:
+	case SYS_accept4:
+	case SYS_connect:
+	case SYS_recvfrom:
+	case SYS_recvmsg:
+	case SYS_sendto:
+	case SYS_sendmsg:
+		return true;
+	}
+	return false;
+}
+
 void syscall_dispatch(struct task *t)
 {
 	uint64_t a[6];
@@ -54,6 +89,10 @@ void syscall_dispatch(struct task *t)
 		/* x32 numbers (bit 30), unknown numbers, unimplemented ones: ENOSYS as Linux. */
 		note_unimplemented(t, nr, e ? e->name : NULL);
 		ret = -ENOSYS;
+	}
+	if (ret == -EINTR && restartable(nr) && task_signal_pending(t)) {
+		ret = -ERESTARTSYS_K;
+		t->restart_pending = true;
 	}
 	if (t->sb->strace)
 		strace_exit(t, nr, a, ret);
