@@ -337,3 +337,32 @@ int vfs_open(struct task *t, const struct path *p, int flags, struct file **out)
 	*out = f;
 	return 0;
 }
+
+int vfs_mount_at(struct task *t, const char *path, struct mount *m)
+{
+	struct path p;
+	int err = path_lookup_at(t, AT_FDCWD, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+	if (err < 0)
+		return err;
+	pthread_mutex_lock(&dcache_lock);
+	/* The new mount goes on top of whatever is mounted there already. */
+	m->parent = p.mnt;
+	m->mountpoint = p.dentry;
+	m->mountpoint->mounted_here = m;
+	pthread_mutex_unlock(&dcache_lock);
+	return 0; /* p's references now belong to m */
+}
+
+void vfs_unmount(struct mount *m)
+{
+	pthread_mutex_lock(&dcache_lock);
+	struct path where = {m->parent, m->mountpoint};
+	if (m->mountpoint && m->mountpoint->mounted_here == m)
+		m->mountpoint->mounted_here = NULL;
+	m->parent = NULL;
+	m->mountpoint = NULL;
+	pthread_mutex_unlock(&dcache_lock);
+	path_put(&where);
+	struct path self = {m, NULL};
+	path_put(&self);
+}

@@ -161,6 +161,12 @@ int path_walk(struct task *t, const struct path *start, const char *path, int fl
 /* Resolves dirfd + path as the *at syscalls do (AT_FDCWD, absolute paths, AT_EMPTY_PATH). */
 int path_lookup_at(struct task *t, int dirfd, const char *path, int flags, struct path *out);
 
+/* Mounts m on the directory path names (m's reference passes to the mount table). */
+int vfs_mount_at(struct task *t, const char *path, struct mount *m);
+
+/* Detaches m from its mountpoint and drops the mount table's references. */
+void vfs_unmount(struct mount *m);
+
 /* Generic permission check (MAY_READ 4, MAY_WRITE 2, MAY_EXEC 1) against the task's creds. */
 int inode_permission(struct inode *ino, int mask, const struct task *t);
 

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fs/devfs.h"
 #include "fs/vfs.h"
 #include "platform/platform.h"
 #include "runsc-cli/cli.h"
@@ -73,7 +74,7 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 {
 	struct do_opts o = {.platform = "ptrace"};
 	struct sandbox *sb = NULL;
-	struct mount *root = NULL;
+	struct mount *root = NULL, *dev = NULL;
 	struct task *t = NULL;
 	char err[512] = "", found[PATH_MAX], cwd[PATH_MAX];
 	int ret = EXIT_RUNTIME, e;
@@ -120,6 +121,18 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 		cli_error("do: %s", err[0] ? err : strerror(-e));
 		goto out;
 	}
+	e = devfs_mount(&dev);
+	if (e == 0)
+		e = vfs_mount_at(t, "/dev", dev);
+	if (e < 0) {
+		if (dev) {
+			struct path p = {dev, NULL};
+			path_put(&p);
+			dev = NULL;
+		}
+		cli_error("do: cannot mount /dev: %s", strerror(-e));
+		goto out;
+	}
 	const char *cmd = argv[first];
 	e = exec_find(t, cmd, getenv("PATH"), found, sizeof(found));
 	if (e < 0) {
@@ -146,6 +159,8 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 		sandbox_report_unimplemented(sb);
 out:
 	task_free(t);
+	if (dev)
+		vfs_unmount(dev);
 	if (root) {
 		struct path p = {root, NULL};
 		path_put(&p);
