@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
 #include "sentry/task.h"
@@ -111,7 +112,20 @@ static int dev_open(struct inode *ino, struct file *f)
 	return 0;
 }
 
+static int dev_statfs(struct inode *ino, struct statfs *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->f_type = 0x01021994; /* TMPFS_MAGIC: Linux's devtmpfs reports it too */
+	st->f_bsize = 4096;
+	st->f_namelen = 255;
+	st->f_frsize = 4096;
+	st->f_files = NNODES;
+	st->f_flags = ST_NOSUID;
+	return 0;
+}
+
 static const struct inode_ops dev_inode_ops = {
+	.statfs = dev_statfs,
 	.lookup = dev_lookup,
 	.getattr = dev_getattr,
 	.readlink = dev_readlink,

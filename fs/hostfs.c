@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -164,6 +165,17 @@ static int host_getattr(struct inode *ino, struct stat *st)
 	return 0;
 }
 
+/* The host filesystem's figures, read-only as the guest sees it. */
+static int host_statfs(struct inode *ino, struct statfs *st)
+{
+	struct host_inode *hi = HI(ino);
+	int fd = hi->fd >= 0 ? hi->fd : HI(hi->parent)->fd;
+	if (fstatfs(fd, st) < 0)
+		return -errno;
+	st->f_flags |= ST_RDONLY;
+	return 0;
+}
+
 static long host_readlink(struct inode *ino, char *buf, size_t cap)
 {
 	struct host_inode *hi = HI(ino);
@@ -221,6 +233,7 @@ static const struct inode_ops host_inode_ops = {
 	.lookup = host_lookup,
 	.getattr = host_getattr,
 	.readlink = host_readlink,
+	.statfs = host_statfs,
 	.open = host_open,
 	.release = host_inode_release,
 };

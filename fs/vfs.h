@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/types.h>
 
 struct task;
@@ -35,6 +36,8 @@ struct inode_ops {
 	int (*open)(struct inode *ino, struct file *f);
 	/* Access check with the filesystem's own rules (NULL: the generic mode-bit check). */
 	int (*permission)(struct inode *ino, int mask, const struct task *t);
+	/* The filesystem's statfs (NULL: a minimal answer from the VFS). */
+	int (*statfs)(struct inode *ino, struct statfs *st);
 	void (*release)(struct inode *ino);
 };
 
