@@ -92,6 +92,13 @@ static int hostfd_fstat(struct file *f, struct stat *st)
 	return fstat(HFD(f), st) < 0 ? -errno : 0;
 }
 
+/* Readiness is the host's to say (a tty, a pipe of the caller): the waiter polls the fd. */
+static unsigned hostfd_poll(struct file *f, int *host_fd)
+{
+	*host_fd = HFD(f);
+	return 0;
+}
+
 static void hostfd_release(struct file *f)
 {
 	struct hostfd *h = f->priv;
@@ -106,6 +113,7 @@ static const struct file_ops hostfd_ops = {
 	.llseek = hostfd_llseek,
 	.ioctl = hostfd_ioctl,
 	.fstat = hostfd_fstat,
+	.poll = hostfd_poll,
 	.release = hostfd_release,
 };
 

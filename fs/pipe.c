@@ -16,6 +16,10 @@
  *
  * Outside a task (task_current() NULL: unit tests, Sentry-internal users) nothing ever
  * blocks, as if the file were O_NONBLOCK, and no SIGPIPE is sent.
+ *
+ * poll/select waiters do not sleep on p's conditions (they watch many files at once): every
+ * change of readiness is also announced with vfs_io_event(), always after p->lock is dropped,
+ * so that the sandbox-wide io lock is never taken under a pipe lock.
  */
 #define _GNU_SOURCE
 #include "fs/pipe.h"
@@ -23,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +152,8 @@ static long pipe_read(struct file *f, void *buf, size_t len, int64_t *off)
 	if (ret > 0)
 		now(&p->atime);
 	pthread_mutex_unlock(&p->lock);
+	if (freed)
+		vfs_io_event(); /* room for writers: POLLOUT may have appeared */
 	return ret;
 }
 
@@ -156,7 +163,7 @@ static long pipe_write(struct file *f, const void *buf, size_t len, int64_t *off
 	struct task *t = task_current();
 	const char *in = buf;
 	bool sigpipe = false;
-	long ret = 0;
+	long ret = 0, announced = 0;
 	if (!len)
 		return 0;
 	/* The rw layer hands us at most 1 MiB at a time; anything beyond LONG_MAX would be a bug.
@@ -218,9 +225,16 @@ static long pipe_write(struct file *f, const void *buf, size_t len, int64_t *off
 				ret = -EAGAIN;
 			break;
 		}
-		/* Let readers at what is there while we wait for room for the rest. */
-		if (ret)
+		/* Let readers (and pollers) at what is there while we wait for room for the
+		 * rest. The pipe may change while unlocked: look at it again before waiting. */
+		if (ret > announced) {
+			announced = ret;
 			pthread_cond_broadcast(&p->readable);
+			pthread_mutex_unlock(&p->lock);
+			vfs_io_event();
+			pthread_mutex_lock(&p->lock);
+			continue;
+		}
 		if (task_wait(t, &p->lock, &p->writable, NULL) == -EINTR) {
 			if (!ret)
 				ret = -EINTR;
@@ -234,6 +248,8 @@ out:
 		p->ctime = p->mtime;
 	}
 	pthread_mutex_unlock(&p->lock);
+	if (ret > announced)
+		vfs_io_event(); /* data for readers: POLLIN */
 	/* Outside p->lock: signal_send may take the locks of a wait the task is in. */
 	if (sigpipe && t)
 		signal_send(t, SIGPIPE, NULL);
@@ -306,6 +322,32 @@ static void pipe_release(struct file *f)
 	/* Nobody else can hold p: every user of it holds a reference to one of its files. */
 	if (last)
 		pipe_free(p);
+	vfs_io_event(); /* POLLHUP for the readers, POLLERR for the writers */
+}
+
+/* Linux's pipe_poll: POLLIN for data, POLLHUP for a reader once every writer is gone,
+ * POLLOUT while a slot is free (a free slot holds PIPE_BUF bytes, so a small write would not
+ * block), POLLERR for a writer once every reader is gone. */
+static unsigned pipe_poll(struct file *f, int *host_fd)
+{
+	struct pipe *p = f->priv;
+	int acc = f->flags & O_ACCMODE;
+	unsigned mask = 0;
+	pthread_mutex_lock(&p->lock);
+	if (acc == O_RDONLY || acc == O_RDWR) {
+		if (occupancy(p))
+			mask |= POLLIN | POLLRDNORM;
+		if (!p->writers)
+			mask |= POLLHUP;
+	}
+	if (acc == O_WRONLY || acc == O_RDWR) {
+		if (occupancy(p) < p->nslots)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			mask |= POLLERR;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return mask;
 }
 
 static const struct file_ops pipe_ops = {
@@ -314,6 +356,7 @@ static const struct file_ops pipe_ops = {
     .llseek = pipe_llseek,
     .ioctl = pipe_ioctl,
     .fstat = pipe_fstat,
+    .poll = pipe_poll,
     .release = pipe_release,
 };
 
@@ -369,6 +412,8 @@ long pipe_set_size(struct file *f, unsigned long size)
 out:
 	pthread_mutex_unlock(&p->lock);
 	free(slots);
+	if (r > 0)
+		vfs_io_event(); /* a larger ring has free slots: POLLOUT */
 	return r;
 }
 

@@ -125,6 +125,7 @@ int main(void)
 			read(hold[0], &c, 1);
 			_exit(0);
 		}
+		close(hold[1]);
 		write(ready[1], &g, sizeof(g));
 		waitpid(g, NULL, 0);
 		_exit(0);
@@ -168,6 +169,7 @@ int main(void)
 		}
 		signal(SIGUSR1, SIG_IGN);
 		EXPECT_VAL("kill_0_usr1", kill(0, SIGUSR1), 0);
+		close(hold[1]); /* were it not killed, it would now read EOF and exit 0 */
 		print_status("group_member_after_kill_0", reap(gc));
 		EXPECT_ERR("kill_empty_group", kill(-999999, 0), ESRCH);
 		child_done();
