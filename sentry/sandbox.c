@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -72,6 +73,7 @@ int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, stru
 	t->tid = t->tgid = t->pgid = t->sid = 1;
 	t->ppid = 0;
 	t->cred = spec->cred;
+	t->altstack.ss_flags = SS_DISABLE;
 	for (int r = 0; r < RLIM_NLIMITS; r++)
 		getrlimit(r, &t->rlim[r]);
 	snprintf(sb->hostname, sizeof(sb->hostname), "%s", spec->hostname ? spec->hostname : "cvisor");

@@ -182,6 +182,9 @@ int sigframe_setup(struct task *t, int sig, const siginfo_t *info,
 	f.uc.uc_sigmask = oldmask;
 	f.info = *info;
 
+	log_debug("sigframe: sig %d sp %#llx fp %#llx frame %#llx xlen %ld", sig,
+		  (unsigned long long)t->regs.rsp, (unsigned long long)fp,
+		  (unsigned long long)frame, xlen);
 	if (copy_to_guest(t, fp, xs, (size_t)xlen) < 0 ||
 	    copy_to_guest(t, fp + (uint64_t)xlen, &magic2, sizeof(magic2)) < 0 ||
 	    copy_to_guest(t, frame, &f, sizeof(f)) < 0) {

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "sentry/task.h"
 
@@ -62,10 +64,107 @@ static uint64_t sigbit(int sig)
 	return 1ULL << (sig - 1);
 }
 
+struct sigqueue {
+	siginfo_t info;
+	struct sigqueue *next;
+};
+
+#define SIGRTMIN_K 32
+
+/* Queues an instance of sig; caller holds t->sig_lock. Standard signals coalesce; real-time
+ * ones queue up to RLIMIT_SIGPENDING. false when nothing was queued. */
+static bool enqueue(struct task *t, int sig, const siginfo_t *info)
+{
+	if (sig < SIGRTMIN_K) {
+		if (t->pending & sigbit(sig))
+			return false;
+		t->pending |= sigbit(sig);
+		t->pending_info[sig - 1] = *info;
+		return true;
+	}
+	if ((rlim_t)t->rtq_len >= t->rlim[RLIMIT_SIGPENDING].rlim_cur)
+		return false;
+	struct sigqueue *q = malloc(sizeof(*q));
+	if (!q)
+		return false;
+	q->info = *info;
+	q->next = NULL;
+	struct sigqueue **pp = &t->rtq;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = q;
+	t->rtq_len++;
+	t->pending |= sigbit(sig);
+	return true;
+}
+
+int signal_dequeue(struct task *t, uint64_t set, siginfo_t *info)
+{
+	uint64_t hit = t->pending & set;
+	if (!hit)
+		return 0;
+	int sig = __builtin_ctzll(hit) + 1;
+	if (sig < SIGRTMIN_K) {
+		t->pending &= ~sigbit(sig);
+		*info = t->pending_info[sig - 1];
+		return sig;
+	}
+	bool more = false;
+	struct sigqueue **pp = &t->rtq, *found = NULL;
+	while (*pp) {
+		if ((*pp)->info.si_signo == sig && !found) {
+			found = *pp;
+			*pp = found->next;
+			continue;
+		}
+		if ((*pp)->info.si_signo == sig)
+			more = true;
+		pp = &(*pp)->next;
+	}
+	if (found) {
+		*info = found->info;
+		free(found);
+		t->rtq_len--;
+	} else {
+		memset(info, 0, sizeof(*info));
+		info->si_signo = sig;
+	}
+	if (!more)
+		t->pending &= ~sigbit(sig);
+	return sig;
+}
+
+static bool is_ignored(const struct task *t, int sig)
+{
+	uint64_t h = t->sigactions[sig - 1].handler;
+	enum sig_default d = signal_default_action(sig);
+	return h == (uint64_t)(uintptr_t)SIG_IGN ||
+	       (h == (uint64_t)(uintptr_t)SIG_DFL && (d == SIG_DFL_IGNORE || d == SIG_DFL_CONT));
+}
+
+void signal_flush_if_ignored(struct task *t, int sig)
+{
+	if (!is_ignored(t, sig) || !(t->pending & sigbit(sig)))
+		return;
+	siginfo_t info;
+	while (signal_dequeue(t, sigbit(sig), &info))
+		;
+}
+
+void signal_queue_free(struct task *t)
+{
+	while (t->rtq) {
+		struct sigqueue *q = t->rtq;
+		t->rtq = q->next;
+		free(q);
+	}
+	t->rtq_len = 0;
+}
+
 bool task_signal_pending(struct task *t)
 {
 	pthread_mutex_lock(&t->sig_lock);
-	bool r = t->fatal_signal || (t->pending & ~t->sigmask);
+	bool r = t->fatal_signal || (t->pending & (~t->sigmask | t->sigwait_set));
 	pthread_mutex_unlock(&t->sig_lock);
 	return r;
 }
@@ -75,7 +174,7 @@ int task_wait(struct task *t, pthread_mutex_t *m, pthread_cond_t *cv,
 {
 	int r = 0;
 	pthread_mutex_lock(&t->sig_lock);
-	if (t->fatal_signal || (t->pending & ~t->sigmask)) {
+	if (t->fatal_signal || (t->pending & (~t->sigmask | t->sigwait_set))) {
 		pthread_mutex_unlock(&t->sig_lock);
 		return -EINTR;
 	}
@@ -89,7 +188,7 @@ int task_wait(struct task *t, pthread_mutex_t *m, pthread_cond_t *cv,
 	pthread_mutex_lock(&t->sig_lock);
 	t->wait_m = NULL;
 	t->wait_cv = NULL;
-	bool intr = t->fatal_signal || (t->pending & ~t->sigmask);
+	bool intr = t->fatal_signal || (t->pending & (~t->sigmask | t->sigwait_set));
 	int kicks = t->kicks;
 	pthread_mutex_unlock(&t->sig_lock);
 	if (kicks) {
@@ -219,8 +318,7 @@ void signal_force_info(struct task *t, int sig, const siginfo_t *info)
 		sa->handler = (uint64_t)(uintptr_t)SIG_DFL;
 		t->sigmask &= ~bit;
 	}
-	t->pending |= bit;
-	t->pending_info[sig - 1] = *info;
+	enqueue(t, sig, info);
 	pthread_mutex_unlock(&t->sig_lock);
 }
 
@@ -251,14 +349,14 @@ int signal_send(struct task *t, int sig, const siginfo_t *info)
 	if (sig == SIGKILL) {
 		t->fatal_signal = SIGKILL;
 		wake = true;
-	} else if (handler == (uint64_t)(uintptr_t)SIG_IGN ||
-		   (handler == (uint64_t)(uintptr_t)SIG_DFL &&
-		    (dfl == SIG_DFL_IGNORE || dfl == SIG_DFL_CONT))) {
-		/* discarded, as Linux discards ignored signals at send time */
-	} else if (!(t->pending & sigbit(sig))) {
-		t->pending |= sigbit(sig);
-		t->pending_info[sig - 1] = *info;
-		wake = !(t->sigmask & sigbit(sig));
+	} else if ((handler == (uint64_t)(uintptr_t)SIG_IGN ||
+		    (handler == (uint64_t)(uintptr_t)SIG_DFL &&
+		     (dfl == SIG_DFL_IGNORE || dfl == SIG_DFL_CONT))) &&
+		   !((t->sigmask | t->sigwait_set) & sigbit(sig))) {
+		/* discarded, as Linux discards ignored signals at send time; a blocked signal
+		 * is never ignored (it may be waited for, or unblocked after a change) */
+	} else if (enqueue(t, sig, info)) {
+		wake = !(t->sigmask & sigbit(sig)) || (t->sigwait_set & sigbit(sig));
 	}
 	pthread_mutex_unlock(&t->sig_lock);
 	if (wake)

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 struct task;
@@ -49,6 +50,17 @@ int task_host_sleep(struct task *t, clockid_t clk, int flags, const struct times
 /* Queues sig for t with info (NULL: SI_USER from the sandbox) and wakes t if it must act.
  * Ignored signals are discarded. Returns 0. */
 int signal_send(struct task *t, int sig, const siginfo_t *info);
+
+/* Takes the lowest pending signal of set (caller holds t->sig_lock): its number, and its
+ * info in *info; 0 when none. Real-time signals leave one queued instance at a time. */
+int signal_dequeue(struct task *t, uint64_t set, siginfo_t *info);
+
+/* After a change of sig's action (caller holds t->sig_lock): if sig is now ignored, its
+ * pending instances go. */
+void signal_flush_if_ignored(struct task *t, int sig);
+
+/* Frees the task's queued real-time signals (at exit). */
+void signal_queue_free(struct task *t);
 
 /* A synchronous signal the task caused (a fault, a bad sigreturn frame): if the guest
  * blocks or ignores it, the action becomes the default one, as Linux's force_sig. */

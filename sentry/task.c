@@ -53,6 +53,7 @@ void task_finish(struct task *t)
 	t->mm = NULL;
 	if (t->proc)
 		process_exit(t);
+	signal_queue_free(t);
 	pthread_mutex_destroy(&t->sig_lock);
 	free(t);
 }
@@ -140,10 +141,9 @@ static void handle_signals(struct task *t)
 			pthread_mutex_unlock(&t->sig_lock);
 			break;
 		}
-		int sig = next_signal(ready);
+		siginfo_t info;
+		int sig = signal_dequeue(t, 1ULL << (next_signal(ready) - 1), &info);
 		uint64_t bit = 1ULL << (sig - 1);
-		t->pending &= ~bit;
-		siginfo_t info = t->pending_info[sig - 1];
 		struct guest_sigaction sa = t->sigactions[sig - 1];
 		if (sa.handler == (uint64_t)(uintptr_t)SIG_IGN) {
 			pthread_mutex_unlock(&t->sig_lock);
@@ -174,7 +174,10 @@ static void handle_signals(struct task *t)
 			else
 				t->regs.rax = (uint64_t)-EINTR;
 		}
-		if (sigframe_setup(t, sig, &info, &sa, oldmask) < 0) {
+		int ferr = sigframe_setup(t, sig, &info, &sa, oldmask);
+		if (ferr < 0) {
+			log_info("task %d: cannot deliver signal %d (%s): SIGSEGV", t->tid, sig,
+				 strerror(-ferr));
 			task_exit_group(t, SIGSEGV | 0x80);
 			return;
 		}

@@ -24,6 +24,7 @@ struct fd_table;
 struct fs_context;
 struct sandbox;
 struct process;
+struct sigqueue;
 
 struct creds {
 	uid_t ruid, euid, suid, fsuid;
@@ -68,11 +69,14 @@ struct task {
 	/* Signals (sentry/signal.c). sig_lock protects what follows. */
 	pthread_mutex_t sig_lock;
 	uint64_t pending;            /* bit (sig - 1): pending for this task */
-	siginfo_t pending_info[64];  /* the first instance's info, per signal */
+	siginfo_t pending_info[64];  /* standard signals: the first instance's info */
+	struct sigqueue *rtq;        /* real-time signals: every instance, in order */
+	int rtq_len;
 	int fatal_signal;            /* a signal whose action kills the process, or 0 */
 	pthread_mutex_t *wait_m;     /* what the task is blocked on in task_wait() */
 	pthread_cond_t *wait_cv;
 	int kicks;                   /* task_kick()s still using wait_m (see signal.c) */
+	uint64_t sigwait_set;        /* rt_sigtimedwait: blocked signals that still wake */
 	uint64_t saved_sigmask;      /* sigsuspend/pselect: the mask to restore ... */
 	bool restore_sigmask;        /* ... after the next handler (or at once if none) */
 	bool restart_pending;        /* the last syscall returned a restart code */

@@ -7,6 +7,7 @@
  * points rip at to run host system calls inside the address space on its own behalf:
  *
  *   _start (+0):   syscall; int3             any vetted call (mmap, munmap, ...)
+ *   park   (+48):  pause() in a loop (see below).
  *   clone  (+16):  syscall; then the parent traps back to the Sentry, and the new thread or
  *                  process arms alarm(10) and parks in pause() until the Sentry thread that
  *                  will drive it adopts it (PTRACE_SEIZE + INTERRUPT) and disarms the alarm.
@@ -33,7 +34,16 @@ stub_clone:
 1:	mov $37, %eax		/* alarm(10) */
 	mov $10, %edi
 	syscall
-2:	mov $34, %eax		/* pause() until adopted */
+	jmp stub_park
+
+	/* +48: pause() forever. Parked clones wait here to be adopted; a guest thread whose
+	 * host thread leads its thread group waits here, detached, once the guest thread has
+	 * exited (a group leader cannot leave before the others without becoming a zombie
+	 * its tracer would wait on). */
+	.balign 16, 0xcc
+	.globl stub_park
+stub_park:
+	mov $34, %eax
 	syscall
-	jmp 2b
+	jmp stub_park
 	.section .note.GNU-stack,"",@progbits

@@ -127,6 +127,17 @@ long sys_ioctl(struct task *t, const uint64_t a[6])
 	case FIONCLEX:
 		r = fd_set_cloexec(t->fdt, (int)a[0], cmd == FIOCLEX);
 		break;
+	case FIONBIO: {
+		/* Every file type: the same flag F_SETFL sets. */
+		int on;
+		r = copy_from_guest(t, &on, a[2], sizeof(on));
+		if (r == 0) {
+			pthread_mutex_lock(&f->pos_lock);
+			f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+			pthread_mutex_unlock(&f->pos_lock);
+		}
+		break;
+	}
 	default:
 		r = f->ops && f->ops->ioctl ? f->ops->ioctl(f, t, cmd, a[2]) : -ENOTTY;
 	}

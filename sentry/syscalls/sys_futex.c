@@ -1,8 +1,13 @@
 /*
- * futex(2) for a single-threaded guest: no other guest thread exists yet, so there is never
- * a waiter to wake or requeue, and a wait can only end by its timeout. Every operation still
- * checks its arguments in the kernel's order and with its errnos, and FUTEX_WAKE_OP still
- * performs its operation on the guest's word. Real wait queues come with threads.
+ * futex(2): the Sentry's own wait queue. Every operation checks its arguments in the
+ * kernel's order and with its errnos.
+ *
+ * One lock and one condition serve every futex of the Sentry: a wake marks its waiters and
+ * broadcasts, each waiter checks its own mark. Simple and correct; the thundering herd is the
+ * price until it shows in a benchmark. Keys: (address space, address) for private futexes;
+ * shared ones key on the address alone (processes sharing memory at different addresses do not
+ * meet: a documented limit). FUTEX_WAKE_OP's read-modify-write of the second word is not
+ * atomic against guest threads running at that moment (also documented).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -10,9 +15,12 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "sentry/log.h"
+#include "sentry/mm.h"
+#include "sentry/signal.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
 
@@ -33,6 +41,102 @@ static int futex_key(struct task *t, uint64_t uaddr, bool shared)
 	if (shared && copy_from_guest(t, &v, uaddr, sizeof(v)))
 		return -EFAULT;
 	return 0;
+}
+
+
+struct futex_waiter {
+	const void *mm; /* NULL: a shared futex */
+	uint64_t addr;
+	uint32_t bitset;
+	bool woken;
+	struct futex_waiter *next;
+};
+
+static pthread_mutex_t fq_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fq_cv;
+static pthread_once_t fq_once = PTHREAD_ONCE_INIT;
+static struct futex_waiter *fq_head;
+
+static void fq_init(void)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&fq_cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static const void *key_mm(struct task *t, bool shared)
+{
+	return shared ? NULL : (const void *)t->mm;
+}
+
+static void fq_remove(struct futex_waiter *w)
+{
+	for (struct futex_waiter **p = &fq_head; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			return;
+		}
+	}
+}
+
+/* Wakes up to n waiters on (mm, addr) whose bitset meets bitset; caller holds fq_lock. */
+static int fq_wake(const void *mm, uint64_t addr, int n, uint32_t bitset)
+{
+	int woken = 0;
+	for (struct futex_waiter **p = &fq_head; *p && woken < n;) {
+		struct futex_waiter *w = *p;
+		if (w->mm == mm && w->addr == addr && (w->bitset & bitset)) {
+			*p = w->next;
+			w->woken = true;
+			woken++;
+		} else {
+			p = &w->next;
+		}
+	}
+	if (woken)
+		pthread_cond_broadcast(&fq_cv);
+	return woken;
+}
+
+/* A CLOCK_MONOTONIC deadline for the wait's timeout. */
+static struct timespec deadline_of(const struct timespec *timeout, bool absolute, clockid_t clk)
+{
+	struct timespec now, d;
+	if (absolute && clk == CLOCK_MONOTONIC)
+		return *timeout;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	d = *timeout;
+	if (absolute) { /* CLOCK_REALTIME: convert through the current offset */
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		d.tv_sec -= rt.tv_sec;
+		d.tv_nsec -= rt.tv_nsec;
+		if (d.tv_nsec < 0) {
+			d.tv_sec--;
+			d.tv_nsec += NSEC_PER_SEC;
+		}
+		if (d.tv_sec < 0)
+			d.tv_sec = d.tv_nsec = 0;
+	}
+	d.tv_sec += now.tv_sec;
+	d.tv_nsec += now.tv_nsec;
+	if (d.tv_nsec >= NSEC_PER_SEC) {
+		d.tv_sec++;
+		d.tv_nsec -= NSEC_PER_SEC;
+	}
+	return d;
+}
+
+/* Wakes waiters of the futex word at addr in t's address space (CLONE_CHILD_CLEARTID). */
+void futex_wake_addr(struct task *t, uint64_t addr, int n)
+{
+	pthread_once(&fq_once, fq_init);
+	pthread_mutex_lock(&fq_lock);
+	fq_wake(key_mm(t, false), addr, n, FUTEX_BITSET_MATCH_ANY);
+	fq_wake(NULL, addr, n, FUTEX_BITSET_MATCH_ANY);
+	pthread_mutex_unlock(&fq_lock);
 }
 
 static bool cmd_has_timeout(int cmd)
@@ -56,39 +160,46 @@ static long futex_wait(struct task *t, uint64_t uaddr, bool shared, uint32_t val
 		       const struct timespec *timeout, bool absolute, clockid_t clk,
 		       uint32_t bitset)
 {
-	static atomic_bool warned;
 	uint32_t cur;
 	int err;
+	struct timespec dl;
 
 	if (bitset == 0)
 		return -EINVAL;
 	err = futex_key(t, uaddr, shared);
 	if (err)
 		return err;
-	if (copy_from_guest(t, &cur, uaddr, sizeof(cur)))
+	if (timeout)
+		dl = deadline_of(timeout, absolute, clk);
+	struct futex_waiter w = {key_mm(t, shared), uaddr, bitset, false, NULL};
+	pthread_once(&fq_once, fq_init);
+	pthread_mutex_lock(&fq_lock);
+	/* Read under the queue lock: a waker changes the word first, then takes the lock. */
+	if (copy_from_guest(t, &cur, uaddr, sizeof(cur))) {
+		pthread_mutex_unlock(&fq_lock);
 		return -EFAULT;
-	if (cur != val)
-		return -EAGAIN;
-	if (!timeout) {
-		/* A single-threaded program waiting forever on its own word would hang; EINTR
-		 * lets its libc loop re-check. Logged once per Sentry: callers retry. */
-		if (!atomic_exchange(&warned, true))
-			log_warn("futex: task %d waits with no timeout and no other thread to "
-				 "wake it: returning EINTR",
-				 t->tid);
-		return -EINTR;
 	}
-	err = clock_nanosleep(clk, absolute ? TIMER_ABSTIME : 0, timeout, NULL);
-	if (err == EINTR)
-		return -EINTR;
-	if (err)
-		return -err;
-	return -ETIMEDOUT;
+	if (cur != val) {
+		pthread_mutex_unlock(&fq_lock);
+		return -EAGAIN;
+	}
+	w.next = fq_head;
+	fq_head = &w;
+	err = 0;
+	while (!w.woken && err == 0)
+		err = task_wait(t, &fq_lock, &fq_cv, timeout ? &dl : NULL);
+	if (!w.woken)
+		fq_remove(&w);
+	pthread_mutex_unlock(&fq_lock);
+	if (w.woken)
+		return 0;
+	return err == -ETIMEDOUT ? -ETIMEDOUT : -EINTR;
 }
 
 /* The kernel's futex_atomic_op_inuser: applies the encoded op to *uaddr and returns the
- * comparison with the old value (0 or 1), or -errno. Plain read-then-write is atomic while
- * the guest has one thread, stopped in this syscall. */
+ * comparison with the old value (0 or 1), or -errno. Called under the futex queue lock; the
+ * read-then-write is atomic against other futex calls, not against guest threads running
+ * at that moment (a documented limit). */
 static long futex_atomic_op(struct task *t, uint32_t encoded, uint64_t uaddr)
 {
 	unsigned op = (encoded >> 28) & 7;
@@ -145,7 +256,8 @@ static long futex_atomic_op(struct task *t, uint32_t encoded, uint64_t uaddr)
 	}
 }
 
-/* FUTEX_REQUEUE and FUTEX_CMP_REQUEUE: nothing waits, so nothing moves; 0 tasks. */
+/* FUTEX_REQUEUE and FUTEX_CMP_REQUEUE: wake nr_wake, move up to nr_requeue to uaddr2;
+ * returns the number woken plus the number moved. */
 static long futex_requeue(struct task *t, uint64_t uaddr, uint64_t uaddr2, bool shared, int nr_wake,
 			  int nr_requeue, const uint32_t *cmpval)
 {
@@ -158,13 +270,29 @@ static long futex_requeue(struct task *t, uint64_t uaddr, uint64_t uaddr2, bool 
 		err = futex_key(t, uaddr2, shared);
 	if (err)
 		return err;
+	pthread_once(&fq_once, fq_init);
+	pthread_mutex_lock(&fq_lock);
 	if (cmpval) {
-		if (copy_from_guest(t, &cur, uaddr, sizeof(cur)))
+		if (copy_from_guest(t, &cur, uaddr, sizeof(cur))) {
+			pthread_mutex_unlock(&fq_lock);
 			return -EFAULT;
-		if (cur != *cmpval)
+		}
+		if (cur != *cmpval) {
+			pthread_mutex_unlock(&fq_lock);
 			return -EAGAIN;
+		}
 	}
-	return 0;
+	const void *mm = key_mm(t, shared);
+	long n = fq_wake(mm, uaddr, nr_wake, FUTEX_BITSET_MATCH_ANY);
+	for (struct futex_waiter *w = fq_head; w && nr_requeue > 0; w = w->next) {
+		if (w->mm == mm && w->addr == uaddr) {
+			w->addr = uaddr2;
+			nr_requeue--;
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&fq_lock);
+	return n;
 }
 
 long sys_futex(struct task *t, const uint64_t a[6])
@@ -208,7 +336,13 @@ long sys_futex(struct task *t, const uint64_t a[6])
 		if (val3 == 0)
 			return -EINVAL;
 		ret = futex_key(t, uaddr, shared);
-		return ret ? ret : 0; /* no waiters exist */
+		if (ret)
+			return ret;
+		pthread_once(&fq_once, fq_init);
+		pthread_mutex_lock(&fq_lock);
+		ret = fq_wake(key_mm(t, shared), uaddr, (int)val, val3);
+		pthread_mutex_unlock(&fq_lock);
+		return ret;
 	case FUTEX_REQUEUE:
 		return futex_requeue(t, uaddr, uaddr2, shared, (int)val, (int)val2, NULL);
 	case FUTEX_CMP_REQUEUE:
@@ -217,9 +351,20 @@ long sys_futex(struct task *t, const uint64_t a[6])
 		ret = futex_key(t, uaddr, shared);
 		if (!ret)
 			ret = futex_key(t, uaddr2, shared);
-		if (!ret)
-			ret = futex_atomic_op(t, val3, uaddr2);
-		return ret < 0 ? ret : 0; /* woken: none on either word */
+		if (ret)
+			return ret;
+		pthread_once(&fq_once, fq_init);
+		pthread_mutex_lock(&fq_lock);
+		ret = futex_atomic_op(t, val3, uaddr2);
+		if (ret >= 0) {
+			long n = fq_wake(key_mm(t, shared), uaddr, (int)val, FUTEX_BITSET_MATCH_ANY);
+			if (ret > 0)
+				n += fq_wake(key_mm(t, shared), uaddr2, (int)val2,
+					     FUTEX_BITSET_MATCH_ANY);
+			ret = n;
+		}
+		pthread_mutex_unlock(&fq_lock);
+		return ret;
 	default:
 		/* The priority-inheritance ops (LOCK_PI, LOCK_PI2, UNLOCK_PI, TRYLOCK_PI,
 		 * WAIT_REQUEUE_PI, CMP_REQUEUE_PI) need an owner-tid protocol over a real

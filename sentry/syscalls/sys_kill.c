@@ -18,22 +18,24 @@ static bool init_protected(struct sandbox *sb, struct process *p, int sig)
 	struct task *it = p->task;
 	pthread_mutex_lock(&it->sig_lock);
 	bool dfl = it->sigactions[sig - 1].handler == (uint64_t)(uintptr_t)SIG_DFL;
+	bool blocked = it->sigmask & (1ULL << (sig - 1));
 	pthread_mutex_unlock(&it->sig_lock);
+	if (blocked && sig != SIGKILL && sig != SIGSTOP)
+		return false; /* queued: sigtimedwait may take it */
 	return dfl || sig == SIGKILL || sig == SIGSTOP;
 }
 
-static int send_to(struct task *t, struct process *p, int sig)
+static int send_to(struct task *t, struct process *p, int sig, int code)
 {
-	if (p->state != PROC_ALIVE || !p->task)
-		return -ESRCH;
-	if (sig == 0)
+	/* A zombie still exists: signals to it succeed and go nowhere, as in Linux. */
+	if (sig == 0 || p->state != PROC_ALIVE || !p->task)
 		return 0;
 	if (init_protected(t->sb, p, sig))
 		return 0;
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
 	si.si_signo = sig;
-	si.si_code = SI_USER;
+	si.si_code = code;
 	si.si_pid = t->tgid;
 	si.si_uid = t->cred.ruid;
 	return signal_send(p->task, sig, &si);
@@ -45,14 +47,15 @@ long sys_kill(struct task *t, const uint64_t a[6])
 	int sig = (int)a[1];
 	struct sandbox *sb = t->sb;
 	long r = -ESRCH;
-	if (sig < 0 || sig > 64)
-		return -EINVAL;
 	if (pid == INT32_MIN)
 		return -ESRCH;
 	pthread_mutex_lock(&sb->lock);
 	if (pid > 0) {
+		/* Linux looks the process up before it checks the signal number. */
 		struct process *p = process_find(sb, pid);
-		r = p ? send_to(t, p, sig) : -ESRCH;
+		r = !p ? -ESRCH : (sig < 0 || sig > 64) ? -EINVAL : send_to(t, p, sig, SI_USER);
+	} else if (sig < 0 || sig > 64) {
+		r = -EINVAL;
 	} else {
 		/* 0: the caller's group; -1: everyone but init and the caller; < -1: a group. */
 		pid_t pgid = pid == 0 ? t->proc->pgid : -pid;
@@ -63,7 +66,7 @@ long sys_kill(struct task *t, const uint64_t a[6])
 			if (pid == -1 ? (p == sb->init || p == t->proc) : p->pgid != pgid)
 				continue;
 			any = true;
-			send_to(t, p, sig);
+			send_to(t, p, sig, SI_USER);
 		}
 		r = any ? 0 : -ESRCH;
 	}
@@ -83,7 +86,7 @@ static long thread_kill(struct task *t, pid_t tgid, pid_t tid, int sig)
 	if (!p || (tgid > 0 && p->pid != tgid))
 		r = -ESRCH;
 	else
-		r = send_to(t, p, sig);
+		r = send_to(t, p, sig, SI_TKILL);
 	pthread_mutex_unlock(&sb->lock);
 	return r;
 }

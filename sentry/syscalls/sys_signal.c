@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sentry/syscalls/table.h"
+#include "sentry/signal.h"
 #include "sentry/task.h"
 
 #define GUEST_NSIG	 64
@@ -57,6 +58,7 @@ long sys_rt_sigaction(struct task *t, const uint64_t a[6])
 	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
 
+	pthread_mutex_lock(&t->sig_lock);
 	struct guest_sigaction *k = &t->sigactions[sig - 1];
 	old = *k;
 	old.flags &= GUEST_UAPI_SA_FLAGS;
@@ -65,8 +67,10 @@ long sys_rt_sigaction(struct task *t, const uint64_t a[6])
 		new.mask &= ~UNBLOCKABLE;
 		*k = new;
 		/* Setting SIG_IGN (or SIG_DFL for an ignored-by-default signal) discards the
-		 * pending instances: nothing is pending until delivery exists. */
+		 * pending instances, as Linux does. */
+		signal_flush_if_ignored(t, sig);
 	}
+	pthread_mutex_unlock(&t->sig_lock);
 	if (a[2] && copy_to_guest(t, a[2], &old, sizeof(old)))
 		return -EFAULT;
 	return 0;

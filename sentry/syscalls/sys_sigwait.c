@@ -52,13 +52,7 @@ long sys_rt_sigpending(struct task *t, const uint64_t a[6])
 static int dequeue(struct task *t, uint64_t set, siginfo_t *info)
 {
 	pthread_mutex_lock(&t->sig_lock);
-	uint64_t hit = t->pending & set;
-	int sig = 0;
-	if (hit) {
-		sig = __builtin_ctzll(hit) + 1;
-		t->pending &= ~(1ULL << (sig - 1));
-		*info = t->pending_info[sig - 1];
-	}
+	int sig = signal_dequeue(t, set, info);
 	pthread_mutex_unlock(&t->sig_lock);
 	return sig;
 }
@@ -82,16 +76,16 @@ long sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
 	}
 	int sig = dequeue(t, set, &info);
 	if (!sig) {
-		/* While waiting, the signals of set wake the task even when it blocks them. */
+		/* While waiting, the signals of set wake the task even when it blocks them (they
+		 * stay blocked: they are taken here, not delivered). */
 		pthread_mutex_lock(&t->sig_lock);
-		uint64_t old = t->sigmask;
-		t->sigmask &= ~set;
+		t->sigwait_set = set;
 		pthread_mutex_unlock(&t->sig_lock);
 		int r = task_host_poll(t, -1, 0, timeout);
-		sig = dequeue(t, set, &info);
 		pthread_mutex_lock(&t->sig_lock);
-		t->sigmask = old;
+		t->sigwait_set = 0;
 		pthread_mutex_unlock(&t->sig_lock);
+		sig = dequeue(t, set, &info);
 		if (!sig)
 			return r == -EINTR ? -EINTR : -EAGAIN;
 	}

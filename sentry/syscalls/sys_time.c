@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "sentry/syscalls/table.h"
+#include "sentry/signal.h"
 #include "sentry/task.h"
 
 _Static_assert(sizeof(struct timespec) == 16, "guest and host timespec differ");
@@ -131,7 +132,8 @@ static long host_sleep(struct task *t, clockid_t clk, int flags, const struct ti
 		       uint64_t rmtp)
 {
 	struct timespec rem = {0, 0};
-	int err = clock_nanosleep(clk, flags, req, &rem); /* returns the errno, not -1 */
+	/* A sleep a guest signal can end (task_host_sleep waits in ppoll). */
+	int err = -task_host_sleep(t, clk, flags, req, &rem);
 	if (err == 0)
 		return 0;
 	if (err != EINTR)

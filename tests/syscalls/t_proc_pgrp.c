@@ -49,7 +49,8 @@ static int eof_within_2s(int fd)
 		ssize_t r = read(fd, &c, 1);
 		if (r == 0)
 			return 1;
-		CHECK(r == -1 && errno == EAGAIN);
+		int e = errno; /* (CHECK clears errno before testing) */
+		CHECK(r == -1 && e == EAGAIN);
 		nanosleep(&ms, NULL);
 	}
 	return 0;
