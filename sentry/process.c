@@ -187,6 +187,60 @@ void process_exit(struct task *t)
 	pthread_mutex_unlock(&sb->lock);
 }
 
+/* The parent's SIGCHLD for a stop or a continue, unless it asked not to (SA_NOCLDSTOP). */
+static void notify_parent_job(struct process *p, int code, int status)
+{
+	struct task *pt = p->parent ? p->parent->task : NULL;
+	if (!pt)
+		return;
+	pthread_mutex_lock(&pt->sig_lock);
+	bool nocldstop = pt->sigactions[SIGCHLD - 1].flags & SA_NOCLDSTOP;
+	pthread_mutex_unlock(&pt->sig_lock);
+	if (nocldstop)
+		return;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGCHLD;
+	si.si_code = code;
+	si.si_pid = p->pid;
+	si.si_status = status;
+	signal_send(pt, SIGCHLD, &si);
+}
+
+void process_stop(struct task *t, int sig)
+{
+	struct sandbox *sb = t->sb;
+	struct process *p = t->proc;
+	pthread_mutex_lock(&sb->lock);
+	p->stopped = true;
+	p->stop_sig = sig;
+	p->report_stopped = true;
+	p->report_continued = false;
+	notify_parent_job(p, CLD_STOPPED, sig);
+	pthread_cond_broadcast(&sb->child_cv);
+	while (p->stopped && task_wait_killable(t, &sb->lock, &sb->child_cv) == 0)
+		;
+	pthread_mutex_unlock(&sb->lock);
+}
+
+void process_continue(struct task *t)
+{
+	struct sandbox *sb = t->sb;
+	struct process *p = t->proc;
+	if (!p)
+		return;
+	int e = pthread_mutex_lock(&sb->lock); /* EDEADLK: the caller (kill) holds it */
+	if (p->stopped) {
+		p->stopped = false;
+		p->report_continued = true;
+		p->report_stopped = false;
+		notify_parent_job(p, CLD_CONTINUED, SIGCONT);
+		pthread_cond_broadcast(&sb->child_cv);
+	}
+	if (e == 0)
+		pthread_mutex_unlock(&sb->lock);
+}
+
 void process_kill_all_but_init(struct sandbox *sb, int sig)
 {
 	pthread_mutex_lock(&sb->lock);

@@ -28,7 +28,18 @@ struct process {
 	bool execed;     /* has called execve (setpgid on it from the parent: EACCES) */
 	bool vfork_done; /* a vfork child has exec'd or exited: its parent may go on */
 	int exit_signal; /* what the parent gets when this process dies (SIGCHLD) */
+	/* Job control: stopped by a stop signal until SIGCONT; reported once each to wait. */
+	bool stopped;
+	int stop_sig;
+	bool report_stopped, report_continued;
 };
+
+/* The default action of a stop signal: the process stops, its parent hears of it, and the
+ * calling task waits until SIGCONT or SIGKILL. */
+void process_stop(struct task *t, int sig);
+
+/* SIGCONT was sent to the process of t: it continues (caller may hold sb->lock). */
+void process_continue(struct task *t);
 
 /* Creates the sandbox's process table with init (pid 1) for task t. */
 int process_init(struct sandbox *sb, struct task *t);

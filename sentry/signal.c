@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "sentry/process.h"
 #include "sentry/task.h"
 
 static void wake_handler(int sig)
@@ -169,12 +170,33 @@ bool task_signal_pending(struct task *t)
 	return r;
 }
 
+static bool interrupting(const struct task *t, bool killable_only)
+{
+	if (t->fatal_signal)
+		return true;
+	return !killable_only && (t->pending & (~t->sigmask | t->sigwait_set));
+}
+
+static int wait_common(struct task *t, pthread_mutex_t *m, pthread_cond_t *cv,
+		       const struct timespec *deadline, bool killable_only);
+
 int task_wait(struct task *t, pthread_mutex_t *m, pthread_cond_t *cv,
 	      const struct timespec *deadline)
 {
+	return wait_common(t, m, cv, deadline, false);
+}
+
+int task_wait_killable(struct task *t, pthread_mutex_t *m, pthread_cond_t *cv)
+{
+	return wait_common(t, m, cv, NULL, true);
+}
+
+static int wait_common(struct task *t, pthread_mutex_t *m, pthread_cond_t *cv,
+		       const struct timespec *deadline, bool killable_only)
+{
 	int r = 0;
 	pthread_mutex_lock(&t->sig_lock);
-	if (t->fatal_signal || (t->pending & (~t->sigmask | t->sigwait_set))) {
+	if (interrupting(t, killable_only)) {
 		pthread_mutex_unlock(&t->sig_lock);
 		return -EINTR;
 	}
@@ -188,7 +210,7 @@ int task_wait(struct task *t, pthread_mutex_t *m, pthread_cond_t *cv,
 	pthread_mutex_lock(&t->sig_lock);
 	t->wait_m = NULL;
 	t->wait_cv = NULL;
-	bool intr = t->fatal_signal || (t->pending & (~t->sigmask | t->sigwait_set));
+	bool intr = interrupting(t, killable_only);
 	int kicks = t->kicks;
 	pthread_mutex_unlock(&t->sig_lock);
 	if (kicks) {
@@ -342,10 +364,17 @@ int signal_send(struct task *t, int sig, const siginfo_t *info)
 		si.si_code = SI_USER;
 		info = &si;
 	}
+	if (sig == SIGCONT)
+		process_continue(t); /* continues even when SIGCONT is ignored or blocked */
 	pthread_mutex_lock(&t->sig_lock);
 	uint64_t handler = t->sigactions[sig - 1].handler;
 	enum sig_default dfl = signal_default_action(sig);
 	bool wake = false;
+	const uint64_t stops = sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU);
+	if (sig == SIGCONT)
+		t->pending &= ~stops; /* a continue cancels pending stops ... */
+	else if (stops & sigbit(sig))
+		t->pending &= ~sigbit(SIGCONT); /* ... and a stop a pending continue */
 	if (sig == SIGKILL) {
 		t->fatal_signal = SIGKILL;
 		wake = true;

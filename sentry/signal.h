@@ -33,6 +33,9 @@ int signal_sentry_init(void);
 int task_wait(struct task *t, pthread_mutex_t *m, pthread_cond_t *cv,
 	      const struct timespec *deadline);
 
+/* As task_wait, but only a fatal signal interrupts it (a stopped process, vfork). */
+int task_wait_killable(struct task *t, pthread_mutex_t *m, pthread_cond_t *cv);
+
 /* True when a signal is pending that is not blocked (or the task is being killed). */
 bool task_signal_pending(struct task *t);
 

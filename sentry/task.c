@@ -156,7 +156,9 @@ static void handle_signals(struct task *t)
 				task_exit_group(t, sig | (d == SIG_DFL_CORE ? 0x80 : 0));
 				return;
 			}
-			continue; /* ignore; stop and continue wait for job control */
+			if (d == SIG_DFL_STOP)
+				process_stop(t, sig);
+			continue; /* ignored, or continued after a stop */
 		}
 		uint64_t oldmask = t->restore_sigmask ? t->saved_sigmask : t->sigmask;
 		t->restore_sigmask = false;

@@ -87,6 +87,14 @@ static long copy_strvec(struct task *t, uint64_t uvec, struct strvec *out, size_
 /* Everything that an exec resets once the new image is in place. */
 static void exec_commit(struct task *t, struct pl_thread *old_th, struct mm *old_mm)
 {
+	/* Marked exec'd before anything the parent could observe (the close-on-exec fds
+	 * closing) happens, so a parent that sees them close also sees setpgid refused. */
+	struct sandbox *sb = t->sb;
+	pthread_mutex_lock(&sb->lock);
+	t->proc->execed = true;
+	t->proc->vfork_done = true;
+	pthread_cond_broadcast(&sb->child_cv);
+	pthread_mutex_unlock(&sb->lock);
 	t->pl->release(old_th);
 	mm_free(old_mm);
 	fd_table_close_on_exec(t->fdt);
@@ -101,12 +109,6 @@ static void exec_commit(struct task *t, struct pl_thread *old_th, struct mm *old
 	t->altstack.ss_flags = SS_DISABLE;
 	t->clear_child_tid = 0;
 	t->robust_list = 0;
-	struct sandbox *sb = t->sb;
-	pthread_mutex_lock(&sb->lock);
-	t->proc->execed = true;
-	t->proc->vfork_done = true;
-	pthread_cond_broadcast(&sb->child_cv);
-	pthread_mutex_unlock(&sb->lock);
 }
 
 static long do_execveat(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,

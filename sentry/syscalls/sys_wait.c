@@ -1,5 +1,5 @@
-/* wait4, waitid: collecting children. Stops and continues are not reported yet (no job
- * control); WUNTRACED and WCONTINUED are accepted and simply never match. */
+/* wait4, waitid: collecting children: exits, and with WUNTRACED/WSTOPPED and WCONTINUED
+ * the stops and continues of job control, each reported once. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -24,7 +24,8 @@ struct wait_req {
 
 struct wait_result {
 	pid_t pid;
-	int status;
+	int status; /* a wait status: exit, (sig << 8 | 0x7f) stopped, 0xffff continued */
+	int code;   /* CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED */
 	uid_t uid;
 };
 
@@ -61,15 +62,36 @@ static int do_wait(struct task *t, const struct wait_req *w, struct wait_result 
 			if (!matches(t, c, w))
 				continue;
 			any = true;
-			if (c->state != PROC_ZOMBIE || !(w->options & WEXITED))
-				continue;
 			res->pid = c->pid;
-			res->status = c->wait_status;
 			res->uid = t->cred.ruid;
-			if (!(w->options & WNOWAIT))
-				process_reap(sb, c);
-			r = 1;
-			goto out;
+			if (c->state == PROC_ZOMBIE && (w->options & WEXITED)) {
+				res->status = c->wait_status;
+				res->code = WIFEXITED(c->wait_status)	 ? CLD_EXITED
+					    : WCOREDUMP(c->wait_status) ? CLD_DUMPED
+									: CLD_KILLED;
+				if (!(w->options & WNOWAIT))
+					process_reap(sb, c);
+				r = 1;
+				goto out;
+			}
+			if (c->state == PROC_ALIVE && c->report_stopped &&
+			    (w->options & WUNTRACED)) {
+				res->status = (c->stop_sig << 8) | 0x7f;
+				res->code = CLD_STOPPED;
+				if (!(w->options & WNOWAIT))
+					c->report_stopped = false;
+				r = 1;
+				goto out;
+			}
+			if (c->state == PROC_ALIVE && c->report_continued &&
+			    (w->options & WCONTINUED)) {
+				res->status = 0xffff;
+				res->code = CLD_CONTINUED;
+				if (!(w->options & WNOWAIT))
+					c->report_continued = false;
+				r = 1;
+				goto out;
+			}
 		}
 		if (!any) {
 			r = -ECHILD;
@@ -105,6 +127,7 @@ long sys_wait4(struct task *t, const uint64_t a[6])
 	struct wait_result res;
 	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL))
 		return -EINVAL;
+	/* WEXITED (4) is implied; WUNTRACED has WSTOPPED's value. */
 	if (pid == INT32_MIN)
 		return -ESRCH;
 	if (pid > 0) {
@@ -158,11 +181,18 @@ long sys_waitid(struct task *t, const uint64_t a[6])
 			si.si_signo = SIGCHLD;
 			si.si_pid = res.pid;
 			si.si_uid = res.uid;
-			if (WIFEXITED(res.status)) {
-				si.si_code = CLD_EXITED;
+			si.si_code = res.code;
+			switch (res.code) {
+			case CLD_EXITED:
 				si.si_status = WEXITSTATUS(res.status);
-			} else {
-				si.si_code = WCOREDUMP(res.status) ? CLD_DUMPED : CLD_KILLED;
+				break;
+			case CLD_STOPPED:
+				si.si_status = WSTOPSIG(res.status);
+				break;
+			case CLD_CONTINUED:
+				si.si_status = SIGCONT;
+				break;
+			default:
 				si.si_status = WTERMSIG(res.status);
 			}
 		}
