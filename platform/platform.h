@@ -63,6 +63,9 @@ struct platform_ops {
 	/* Kills the host process th lives in (every thread of it) and reaps th; frees th and
 	 * drops its address space reference. */
 	void (*release)(struct pl_thread *th);
+	/* Ends one host thread of a process whose other threads go on (a guest thread's
+	 * exit); frees th and drops its address space reference. */
+	void (*thread_exit)(struct pl_thread *th);
 	/* Runs the thread with *regs until the next trap; *regs then holds the guest's state. */
 	int (*run)(struct pl_thread *th, pl_regs *regs, struct pl_stop *stop);
 	/* Guest memory with the guest's own protections: unmapped or forbidden -> -EFAULT.

@@ -13,8 +13,10 @@
 struct mm *mm_new(void)
 {
 	struct mm *mm = calloc(1, sizeof(struct mm));
-	if (mm)
+	if (mm) {
 		mm->refs = 1;
+		pthread_mutex_init(&mm->lock, NULL);
+	}
 	return mm;
 }
 
@@ -30,6 +32,7 @@ void mm_free(struct mm *mm)
 	for (size_t i = 0; i < mm->nvmas; i++)
 		file_put(mm->vmas[i].file);
 	free(mm->vmas);
+	pthread_mutex_destroy(&mm->lock);
 	free(mm);
 }
 
@@ -40,6 +43,7 @@ struct mm *mm_fork(const struct mm *mm)
 		return NULL;
 	*c = *mm;
 	c->refs = 1;
+	pthread_mutex_init(&c->lock, NULL);
 	c->vmas = NULL;
 	c->capvmas = c->nvmas;
 	if (mm->nvmas) {

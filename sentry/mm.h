@@ -11,6 +11,7 @@
 #ifndef CVISOR_MM_H
 #define CVISOR_MM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,7 @@ struct file_vma {
 
 struct mm {
 	int refs; /* tasks sharing it (CLONE_VM) */
+	pthread_mutex_t lock; /* serializes the memory syscalls of the threads sharing it */
 	uint64_t brk_start, brk; /* the program break: start and current end */
 	uint64_t stack_top;
 	uint64_t vdso;

@@ -39,6 +39,8 @@ int process_init(struct sandbox *sb, struct task *t)
 		return -ENOMEM;
 	p->pid = p->pgid = p->sid = 1;
 	p->task = t;
+	p->threads = t;
+	p->nr_threads = 1;
 	p->exit_signal = SIGCHLD;
 	link_process(sb, p, NULL);
 	sb->init = p;
@@ -82,6 +84,8 @@ int process_fork(struct task *parent, struct task *c, int exit_signal)
 	p->pgid = pp->pgid;
 	p->sid = pp->sid;
 	p->task = c;
+	p->threads = c;
+	p->nr_threads = 1;
 	p->exit_signal = exit_signal;
 	link_process(sb, p, pp);
 	sb->running++;
@@ -93,6 +97,136 @@ fail:
 	pthread_mutex_unlock(&sb->lock);
 	free(p);
 	return err;
+}
+
+int process_add_thread(struct task *parent, struct task *c)
+{
+	struct sandbox *sb = parent->sb;
+	struct process *p = parent->proc;
+	int err = 0;
+	pthread_mutex_lock(&sb->lock);
+	if (p->group_exiting) {
+		err = -EAGAIN;
+		goto out;
+	}
+	if (sb->pids_max > 0 && sb->nprocs >= sb->pids_max) {
+		err = -EAGAIN;
+		goto out;
+	}
+	pid_t tid = alloc_pid(sb);
+	if (tid < 0) {
+		err = tid;
+		goto out;
+	}
+	c->proc = p;
+	c->tid = tid;
+	c->tgid = p->pid;
+	c->next_thread = p->threads;
+	p->threads = c;
+	p->nr_threads++;
+	sb->running++;
+out:
+	pthread_mutex_unlock(&sb->lock);
+	return err;
+}
+
+struct task *process_signal_target(struct process *p, int sig)
+{
+	for (struct task *t = p->threads; t; t = t->next_thread) {
+		pthread_mutex_lock(&t->sig_lock);
+		bool blocked = t->sigmask & (1ULL << (sig - 1));
+		pthread_mutex_unlock(&t->sig_lock);
+		if (!blocked)
+			return t;
+	}
+	return p->task;
+}
+
+void process_share_sigaction(struct task *t, int sig)
+{
+	struct sandbox *sb = t->sb;
+	pthread_mutex_lock(&sb->lock);
+	pthread_mutex_lock(&t->sig_lock);
+	struct guest_sigaction sa = t->sigactions[sig - 1];
+	pthread_mutex_unlock(&t->sig_lock);
+	for (struct task *o = t->proc->threads; o; o = o->next_thread) {
+		if (o == t)
+			continue;
+		pthread_mutex_lock(&o->sig_lock);
+		o->sigactions[sig - 1] = sa;
+		signal_flush_if_ignored(o, sig);
+		pthread_mutex_unlock(&o->sig_lock);
+	}
+	pthread_mutex_unlock(&sb->lock);
+}
+
+struct task *process_find_thread(struct sandbox *sb, pid_t tid)
+{
+	for (struct process *p = sb->procs; p; p = p->next_all)
+		for (struct task *t = p->threads; t; t = t->next_thread)
+			if (t->tid == tid)
+				return t;
+	return NULL;
+}
+
+void process_kill_other_threads(struct task *t)
+{
+	struct sandbox *sb = t->sb;
+	pthread_mutex_lock(&sb->lock);
+	for (struct task *o = t->proc->threads; o; o = o->next_thread) {
+		if (o == t)
+			continue;
+		pthread_mutex_lock(&o->sig_lock);
+		o->fatal_signal = SIGKILL;
+		o->thread_exit_only = true; /* they go, the process stays */
+		pthread_mutex_unlock(&o->sig_lock);
+		task_kick(o);
+	}
+	pthread_mutex_unlock(&sb->lock);
+}
+
+void process_group_exit(struct task *t, int wait_status)
+{
+	struct sandbox *sb = t->sb;
+	struct process *p = t->proc;
+	int e = pthread_mutex_lock(&sb->lock); /* EDEADLK: the caller holds it */
+	if (!p->group_exiting) {
+		p->group_exiting = true;
+		p->group_exit_status = wait_status;
+		for (struct task *o = p->threads; o; o = o->next_thread) {
+			if (o == t)
+				continue;
+			pthread_mutex_lock(&o->sig_lock);
+			o->fatal_signal = SIGKILL;
+			pthread_mutex_unlock(&o->sig_lock);
+			task_kick(o);
+		}
+	}
+	if (e == 0)
+		pthread_mutex_unlock(&sb->lock);
+}
+
+bool process_thread_leave(struct task *t)
+{
+	struct sandbox *sb = t->sb;
+	struct process *p = t->proc;
+	bool last;
+	pthread_mutex_lock(&sb->lock);
+	last = p->nr_threads <= 1;
+	if (!last) {
+		struct task **pp = &p->threads;
+		while (*pp && *pp != t)
+			pp = &(*pp)->next_thread;
+		if (*pp)
+			*pp = t->next_thread;
+		p->nr_threads--;
+		if (p->task == t)
+			p->task = p->threads;
+		sb->running--;
+		pthread_cond_broadcast(&sb->child_cv);
+	}
+	pthread_mutex_unlock(&sb->lock);
+	return last;
 }
 
 static void unlink_process(struct sandbox *sb, struct process *p)
@@ -157,8 +291,10 @@ void process_exit(struct task *t)
 	struct process *p = t->proc;
 	pthread_mutex_lock(&sb->lock);
 	p->state = PROC_ZOMBIE;
-	p->wait_status = t->exit_status;
+	p->wait_status = p->group_exiting ? p->group_exit_status : t->exit_status;
 	p->task = NULL;
+	p->threads = NULL;
+	p->nr_threads = 0;
 	p->vfork_done = true;
 	itimer_process_gone(sb, p->pid);
 	/* Orphans go to init, as in a pid namespace; init's own death ends everything. */
@@ -245,8 +381,8 @@ void process_kill_all_but_init(struct sandbox *sb, int sig)
 {
 	pthread_mutex_lock(&sb->lock);
 	for (struct process *p = sb->procs; p; p = p->next_all)
-		if (p != sb->init && p->task)
-			signal_send(p->task, sig, NULL);
+		for (struct task *o = p != sb->init ? p->threads : NULL; o; o = o->next_thread)
+			signal_send(o, sig, NULL);
 	pthread_mutex_unlock(&sb->lock);
 }
 

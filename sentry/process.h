@@ -22,7 +22,12 @@ struct process {
 	struct process *children; /* first child; siblings linked through next_sibling */
 	struct process *next_sibling;
 	struct process *next_all; /* every process of the sandbox */
-	struct task *task;        /* its (single, for now) task; NULL once it has exited */
+	struct task *task;        /* a live thread to address it by (the leader while it lives);
+				     NULL once every thread has exited */
+	struct task *threads;     /* every live thread, linked through next_thread */
+	int nr_threads;
+	bool group_exiting;       /* exit_group or a fatal signal: every thread goes */
+	int group_exit_status;
 	enum proc_state state;
 	int wait_status; /* once a zombie */
 	bool execed;     /* has called execve (setpgid on it from the parent: EACCES) */
@@ -47,6 +52,29 @@ int process_init(struct sandbox *sb, struct task *t);
 /* Allocates a pid and a process for child task c, a child of parent's process, in
  * parent's process group and session. -EAGAIN past the sandbox's pids limit. */
 int process_fork(struct task *parent, struct task *c, int exit_signal);
+
+/* Adds task c as a new thread of parent's process (a tid from the pid space). */
+int process_add_thread(struct task *parent, struct task *c);
+
+/* The thread of p that should take a process-directed sig: one that does not block it,
+ * else the main one. Caller holds sb->lock. */
+struct task *process_signal_target(struct process *p, int sig);
+
+/* Signal actions are per process: copies t's action for sig to its other threads. */
+void process_share_sigaction(struct task *t, int sig);
+
+/* Finds a live thread by tid; caller holds sb->lock. */
+struct task *process_find_thread(struct sandbox *sb, pid_t tid);
+
+/* SIGKILL to every other thread of t's process (execve). */
+void process_kill_other_threads(struct task *t);
+
+/* Ends the whole thread group with wait_status: every other thread gets SIGKILL. */
+void process_group_exit(struct task *t, int wait_status);
+
+/* Unlinks t from its process unless it is the last thread; true when it was the last.
+ * Called by the task's Sentry thread as it finishes. */
+bool process_thread_leave(struct task *t);
 
 /* The task's process is gone: zombie (or reaped at once when the parent ignores SIGCHLD),
  * children reparented to init, parent signalled. Called by the task's own Sentry thread

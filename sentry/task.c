@@ -13,6 +13,7 @@
 #include "fs/vfs.h"
 #include "sentry/log.h"
 #include "sentry/mm.h"
+#include "sentry/futex.h"
 #include "sentry/process.h"
 #include "sentry/sigframe.h"
 #include "sentry/signal.h"
@@ -39,19 +40,28 @@ int task_init_common(struct task *t)
 
 void task_finish(struct task *t)
 {
+	bool last = !t->proc || process_thread_leave(t);
+	if (!last && t->clear_child_tid && t->th) {
+		/* CLONE_CHILD_CLEARTID: pthread_join waits on this word. */
+		uint32_t zero = 0;
+		if (copy_to_guest(t, t->clear_child_tid, &zero, sizeof(zero)) == 0)
+			futex_wake_addr(t, t->clear_child_tid, 1);
+	}
 	pthread_mutex_lock(&t->sig_lock);
 	struct pl_thread *th = t->th;
 	t->th = NULL;
 	pthread_mutex_unlock(&t->sig_lock);
-	if (th)
+	if (th && last)
 		t->pl->release(th);
+	else if (th)
+		t->pl->thread_exit(th);
 	fd_table_put(t->fdt);
 	t->fdt = NULL;
 	fs_context_put(t->fs);
 	t->fs = NULL;
 	mm_free(t->mm);
 	t->mm = NULL;
-	if (t->proc)
+	if (t->proc && last)
 		process_exit(t);
 	signal_queue_free(t);
 	pthread_mutex_destroy(&t->sig_lock);
@@ -71,6 +81,8 @@ void task_exit_group(struct task *t, int wait_status)
 		return;
 	t->exiting = true;
 	t->exit_status = wait_status;
+	if (t->proc && !t->thread_exit_only)
+		process_group_exit(t, wait_status);
 }
 
 /* Signals whose default action dumps core: the wait status carries the core bit (no core

@@ -64,6 +64,8 @@ struct task {
 	int exit_status; /* a wait status: (code << 8) or the terminating signal */
 
 	struct process *proc; /* the process (thread group) this task belongs to */
+	struct task *next_thread; /* in proc's thread list, under the sandbox lock */
+	bool thread_exit_only;    /* exit(2): this thread ends, not the group */
 	pthread_t host_thread; /* the Sentry thread that runs this task */
 
 	/* Signals (sentry/signal.c). sig_lock protects what follows. */

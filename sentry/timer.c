@@ -85,7 +85,7 @@ static void fire(struct sandbox *sb, pid_t pid)
 		memset(&si, 0, sizeof(si));
 		si.si_signo = SIGALRM;
 		si.si_code = SI_KERNEL;
-		signal_send(p->task, SIGALRM, &si);
+		signal_send(process_signal_target(p, SIGALRM), SIGALRM, &si);
 	}
 	pthread_mutex_unlock(&sb->lock);
 }

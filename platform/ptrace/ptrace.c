@@ -36,6 +36,7 @@ extern const char cvisor_stub_elf_end[];
 struct pl_as {
 	int refs;
 	uint64_t vdso;
+	pid_t parked_leader; /* a host group leader parked after its guest thread exited */
 };
 
 struct pl_thread {
@@ -57,6 +58,11 @@ static uint64_t gadget_syscall(void)
 static uint64_t gadget_clone(void)
 {
 	return gadget_syscall() + 16;
+}
+
+static uint64_t gadget_park(void)
+{
+	return gadget_syscall() + 48;
 }
 
 static struct pl_thread *thread_new(pid_t tid, pid_t pid, struct pl_as *as)
@@ -302,6 +308,11 @@ static void pt_release(struct pl_thread *th)
 		return;
 	kill(th->pid, SIGKILL);
 	reap(th->tid);
+	if (th->as->parked_leader == th->pid && th->tid != th->pid) {
+		/* The parked, untraced leader is the Sentry's child: reap it too. */
+		reap(th->pid);
+		th->as->parked_leader = 0;
+	}
 	if (th->mem_fd >= 0)
 		close(th->mem_fd);
 	as_put(th->as);
@@ -315,6 +326,36 @@ static int is_fault_signal(int sig)
 
 /* The kernel's internal restart codes must never reach a guest register at a stop: the
  * host's own signal code would act on them and rewind rip. The Sentry restarts itself. */
+static void pt_thread_exit(struct pl_thread *th)
+{
+	pl_regs r;
+	int status;
+	if (ptrace(PTRACE_GETREGS, th->tid, 0, &r) == 0) {
+		r.orig_rax = (uint64_t)-1;
+		if (th->tid == th->pid) {
+			/* The host group leader cannot leave before the other threads without
+			 * becoming a zombie its tracer would wait on: it parks, untraced. */
+			r.rip = gadget_park();
+			if (ptrace(PTRACE_SETREGS, th->tid, 0, &r) == 0 &&
+			    ptrace(PTRACE_DETACH, th->tid, 0, 0) == 0)
+				th->as->parked_leader = th->pid;
+		} else {
+			r.rip = gadget_syscall();
+			r.rax = SYS_exit;
+			r.rdi = 0;
+			if (ptrace(PTRACE_SETREGS, th->tid, 0, &r) == 0 &&
+			    ptrace(PTRACE_CONT, th->tid, 0, 0) == 0) {
+				while (wait_tid(th->tid, &status) == 0 && WIFSTOPPED(status))
+					ptrace(PTRACE_CONT, th->tid, 0, 0);
+			}
+		}
+	}
+	if (th->mem_fd >= 0)
+		close(th->mem_fd);
+	as_put(th->as);
+	free(th);
+}
+
 static void sanitize_result(pl_regs *r)
 {
 	long rax = (long)r->rax;
@@ -514,6 +555,7 @@ const struct platform_ops platform_ptrace = {
 	.clone = pt_clone,
 	.adopt = pt_adopt,
 	.release = pt_release,
+	.thread_exit = pt_thread_exit,
 	.run = pt_run,
 	.read = pt_read,
 	.write = pt_write,

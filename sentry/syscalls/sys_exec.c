@@ -19,6 +19,7 @@
 #include "sentry/log.h"
 #include "sentry/mm.h"
 #include "sentry/process.h"
+#include "sentry/signal.h"
 #include "sentry/syscalls/path_arg.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
@@ -149,6 +150,23 @@ static long do_execveat(struct task *t, int dirfd, uint64_t upath, uint64_t uarg
 	}
 	full = path;
 	path = NULL;
+
+	/* The other threads of the process go first, as in Linux's de_thread; the caller
+	 * takes the leader's identity. */
+	if (t->proc->nr_threads > 1) {
+		process_kill_other_threads(t);
+		struct sandbox *sb = t->sb;
+		pthread_mutex_lock(&sb->lock);
+		while (t->proc->nr_threads > 1 &&
+		       task_wait_killable(t, &sb->lock, &sb->child_cv) == 0)
+			;
+		pthread_mutex_unlock(&sb->lock);
+		if (t->proc->nr_threads > 1) {
+			r = -EINTR; /* killed meanwhile: it dies on the way out */
+			goto out;
+		}
+		t->tid = t->tgid;
+	}
 
 	/* Load into a new address space; the old one stays until the new one is ready. */
 	struct pl_thread *old_th = t->th, *new_th;

@@ -3,7 +3,8 @@
  *
  * The child's address space is a host clone of the parent's stub (copy-on-write by the
  * host, or shared for CLONE_VM); its task gets a Sentry thread of its own, which adopts the
- * parked host child and becomes its tracer. Threads (CLONE_THREAD) are not supported yet.
+ * parked host child and becomes its tracer. A thread (CLONE_THREAD) is a new host thread in
+ * the same stub, with a task of its own in the same process.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -105,10 +106,11 @@ static struct task *task_copy(struct task *p, const struct clone_args_k *ca)
 	c->sigmask = p->sigmask;
 	memcpy(c->sigactions, p->sigactions, sizeof(c->sigactions));
 	pthread_mutex_unlock(&p->sig_lock);
-	c->altstack = p->altstack;
 	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	c->ppid = p->tgid;
+	c->altstack = (ca->flags & CLONE_VM) && !(ca->flags & CLONE_VFORK) ? (stack_t){.ss_flags = SS_DISABLE}
+									   : p->altstack;
 	if (ca->flags & CLONE_CHILD_CLEARTID)
 		c->clear_child_tid = ca->ctid;
 	if (task_init_common(c) < 0) {
@@ -148,6 +150,11 @@ static struct task *task_copy(struct task *p, const struct clone_args_k *ca)
 static void task_discard(struct task *c)
 {
 	c->exit_status = SIGKILL;
+	c->thread_exit_only = true;
+	if (c->proc && c->proc->nr_threads > 1) {
+		task_finish(c); /* a thread that never ran: it just leaves */
+		return;
+	}
 	if (c->proc) {
 		struct sandbox *sb = c->sb;
 		struct process *p = c->proc;
@@ -171,19 +178,16 @@ static long do_clone(struct task *t, const struct clone_args_k *ca)
 		log_info("clone: new namespaces inside the sandbox are not supported");
 		return -EPERM;
 	}
-	if (flags & CLONE_THREAD) {
-		log_warn("clone: threads (CLONE_THREAD) are not supported yet");
-		return -ENOSYS;
-	}
-	if ((flags & (CLONE_SIGHAND | CLONE_PIDFD | CLONE_PARENT)) ||
-	    ((flags & CLONE_VM) && !(flags & CLONE_VFORK))) {
+	bool thread = flags & CLONE_THREAD;
+	if (!thread && ((flags & (CLONE_SIGHAND | CLONE_PIDFD | CLONE_PARENT)) ||
+			((flags & CLONE_VM) && !(flags & CLONE_VFORK)))) {
 		log_warn("clone: flags %#llx not supported yet", (unsigned long long)flags);
 		return -EINVAL;
 	}
 	struct task *c = task_copy(t, ca);
 	if (!c)
 		return -ENOMEM;
-	err = process_fork(t, c, ca->exit_signal);
+	err = thread ? process_add_thread(t, c) : process_fork(t, c, ca->exit_signal);
 	if (err < 0) {
 		task_discard(c);
 		return err;
@@ -196,7 +200,8 @@ static long do_clone(struct task *t, const struct clone_args_k *ca)
 	cs->t = c;
 	if (flags & CLONE_CHILD_SETTID)
 		cs->set_tid_at = ca->ctid;
-	err = t->pl->clone(t->th, (flags & CLONE_VM) ? PL_CLONE_VM : 0, &cs->plc);
+	err = t->pl->clone(t->th, thread ? PL_CLONE_THREAD : (flags & CLONE_VM) ? PL_CLONE_VM : 0,
+			   &cs->plc);
 	if (err < 0) {
 		free(cs);
 		task_discard(c);

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "sentry/futex.h"
 #include "sentry/log.h"
 #include "sentry/mm.h"
 #include "sentry/signal.h"

@@ -38,7 +38,22 @@ static int send_to(struct task *t, struct process *p, int sig, int code)
 	si.si_code = code;
 	si.si_pid = t->tgid;
 	si.si_uid = t->cred.ruid;
-	return signal_send(p->task, sig, &si);
+	return signal_send(process_signal_target(p, sig), sig, &si);
+}
+
+static int send_to_thread(struct task *t, struct task *target, int sig)
+{
+	if (sig == 0)
+		return 0;
+	if (init_protected(t->sb, target->proc, sig))
+		return 0;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_TKILL;
+	si.si_pid = t->tgid;
+	si.si_uid = t->cred.ruid;
+	return signal_send(target, sig, &si);
 }
 
 long sys_kill(struct task *t, const uint64_t a[6])
@@ -81,12 +96,11 @@ static long thread_kill(struct task *t, pid_t tgid, pid_t tid, int sig)
 	if (tid <= 0 || sig < 0 || sig > 64)
 		return -EINVAL;
 	pthread_mutex_lock(&sb->lock);
-	/* One thread per process for now: a tid is its process's pid. */
-	struct process *p = process_find(sb, tid);
-	if (!p || (tgid > 0 && p->pid != tgid))
+	struct task *target = process_find_thread(sb, tid);
+	if (!target || (tgid > 0 && target->tgid != tgid))
 		r = -ESRCH;
 	else
-		r = send_to(t, p, sig, SI_TKILL);
+		r = send_to_thread(t, target, sig);
 	pthread_mutex_unlock(&sb->lock);
 	return r;
 }

@@ -19,7 +19,7 @@
 #define MAP_UNINITIALIZED 0x4000000
 #endif
 
-long sys_brk(struct task *t, const uint64_t a[6])
+static long brk_locked(struct task *t, const uint64_t a[6])
 {
 	struct mm *mm = t->mm;
 	uint64_t want = a[0];
@@ -98,7 +98,7 @@ out:
 	return err;
 }
 
-long sys_mmap(struct task *t, const uint64_t a[6])
+static long mmap_locked(struct task *t, const uint64_t a[6])
 {
 	uint64_t addr = a[0], len = a[1], off = a[5];
 	int prot = (int)a[2], flags = (int)a[3], fd = (int)a[4];
@@ -141,7 +141,7 @@ long sys_mmap(struct task *t, const uint64_t a[6])
 	return err < 0 ? err : r;
 }
 
-long sys_munmap(struct task *t, const uint64_t a[6])
+static long munmap_locked(struct task *t, const uint64_t a[6])
 {
 	uint64_t addr = a[0], len = PAGE_UP(a[1]);
 	if ((addr & (GUEST_PAGE_SIZE - 1)) || a[1] == 0 || len == 0)
@@ -154,7 +154,7 @@ long sys_munmap(struct task *t, const uint64_t a[6])
 	return r;
 }
 
-long sys_mprotect(struct task *t, const uint64_t a[6])
+static long mprotect_locked(struct task *t, const uint64_t a[6])
 {
 	uint64_t addr = a[0], len = PAGE_UP(a[1]);
 	int prot = (int)a[2];
@@ -196,7 +196,7 @@ static void remap_file_vma(struct task *t, uint64_t old, uint64_t old_len, uint6
 	file_put(v.file);
 }
 
-long sys_mremap(struct task *t, const uint64_t a[6])
+static long mremap_locked(struct task *t, const uint64_t a[6])
 {
 	uint64_t old = a[0], old_len = PAGE_UP(a[1]), new_len = PAGE_UP(a[2]), new_addr = a[4];
 	int flags = (int)a[3];
@@ -219,7 +219,7 @@ long sys_mremap(struct task *t, const uint64_t a[6])
 	return r;
 }
 
-long sys_madvise(struct task *t, const uint64_t a[6])
+static long madvise_locked(struct task *t, const uint64_t a[6])
 {
 	uint64_t addr = a[0], len = a[1];
 	int advice = (int)a[2];
@@ -259,3 +259,19 @@ long sys_madvise(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	}
 }
+
+/* Each memory syscall runs under its address space's lock: threads share the bookkeeping. */
+#define LOCKED(name)                                                                        \
+	long sys_##name(struct task *t, const uint64_t a[6])                                 \
+	{                                                                                    \
+		pthread_mutex_lock(&t->mm->lock);                                            \
+		long r = name##_locked(t, a);                                                \
+		pthread_mutex_unlock(&t->mm->lock);                                          \
+		return r;                                                                    \
+	}
+LOCKED(brk)
+LOCKED(mmap)
+LOCKED(munmap)
+LOCKED(mprotect)
+LOCKED(mremap)
+LOCKED(madvise)

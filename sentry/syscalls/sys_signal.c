@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sentry/syscalls/table.h"
+#include "sentry/process.h"
 #include "sentry/signal.h"
 #include "sentry/task.h"
 
@@ -71,6 +72,8 @@ long sys_rt_sigaction(struct task *t, const uint64_t a[6])
 		signal_flush_if_ignored(t, sig);
 	}
 	pthread_mutex_unlock(&t->sig_lock);
+	if (a[1] && t->proc)
+		process_share_sigaction(t, sig);
 	if (a[2] && copy_to_guest(t, a[2], &old, sizeof(old)))
 		return -EFAULT;
 	return 0;

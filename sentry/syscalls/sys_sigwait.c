@@ -112,7 +112,7 @@ long sys_rt_sigqueueinfo(struct task *t, const uint64_t a[6])
 	pthread_mutex_lock(&sb->lock);
 	struct process *p = process_find(sb, pid);
 	if (p && p->state == PROC_ALIVE && p->task)
-		r = signal_send(p->task, sig, &info);
+		r = signal_send(process_signal_target(p, sig), sig, &info);
 	pthread_mutex_unlock(&sb->lock);
 	return r;
 }
