@@ -30,6 +30,9 @@ demo: build
 	@echo
 	@echo '$$ build/cvisor do -- /usr/bin/python3 -c "import platform,sys; print(platform.uname().release, sys.version.split()[0], sum(range(10**6)))"'
 	@$(BUILD)/cvisor do -- /usr/bin/python3 -c "import platform,sys; print(platform.uname().release, sys.version.split()[0], sum(range(10**6)))"
+	@echo
+	@echo '$$ build/cvisor do -- /bin/sh -c "ls /usr/bin | sort | head -3; sleep 0.1 & wait; echo \$$?"'
+	@$(BUILD)/cvisor do -- /bin/sh -c 'ls /usr/bin | sort | head -3; sleep 0.1 & wait; echo $$?'
 
 # The whole suite: the normal build, then the unit and syscall tests again under ASan+UBSan.
 test: build build-asan

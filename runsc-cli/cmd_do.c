@@ -33,17 +33,20 @@ struct do_opts {
 	const char *platform;
 	const char *cwd;
 	bool strace;
+	int pids_limit;
 };
 
 static int parse_do(int argc, char **argv, struct do_opts *o)
 {
-	enum { O_PLATFORM = 256, O_STRACE, O_CWD, O_NETWORK };
+	enum { O_PLATFORM = 256, O_STRACE, O_CWD, O_PIDS };
 	static const struct option opts[] = {
 		{"platform", required_argument, NULL, O_PLATFORM},
 		{"strace", no_argument, NULL, O_STRACE},
 		{"cwd", required_argument, NULL, O_CWD},
+		{"pids-limit", required_argument, NULL, O_PIDS},
 		{0},
 	};
+	char *end;
 	int c;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
@@ -55,6 +58,13 @@ static int parse_do(int argc, char **argv, struct do_opts *o)
 			break;
 		case O_CWD:
 			o->cwd = optarg;
+			break;
+		case O_PIDS:
+			o->pids_limit = (int)strtol(optarg, &end, 10);
+			if (*end || o->pids_limit < 1) {
+				cli_error("do: --pids-limit: '%s' is not a positive number", optarg);
+				return -1;
+			}
 			break;
 		default:
 			return -1;
@@ -81,7 +91,8 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 
 	int first = parse_do(argc, argv, &o);
 	if (first < 0) {
-		cli_error("do: usage: cvisor do [--platform=ptrace] [--strace] [--cwd DIR] [--] CMD [ARGS...]");
+		cli_error("do: usage: cvisor do [--platform=ptrace] [--strace] [--cwd DIR] "
+			  "[--pids-limit N] [--] CMD [ARGS...]");
 		return EXIT_NOT_FOUND;
 	}
 	if (first >= argc) {
@@ -101,6 +112,7 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 		goto out;
 	sb->pl = pl;
 	sb->strace = o.strace;
+	sb->pids_max = o.pids_limit;
 	e = hostfs_mount("/", true, &root);
 	if (e < 0) {
 		cli_error("do: cannot open the host's / as the guest root: %s", strerror(-e));

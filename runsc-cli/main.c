@@ -24,7 +24,7 @@ static void usage(FILE *out)
 	fputs("usage: cvisor [global options] COMMAND [options] [ARGS...]\n"
 	      "\n"
 	      "commands:\n"
-	      "  do [--platform=ptrace] [--strace] [--cwd DIR] [--] CMD [ARGS...]\n"
+	      "  do [--platform=ptrace] [--strace] [--cwd DIR] [--pids-limit N] [--] CMD [ARGS...]\n"
 	      "        run CMD sandboxed: the host's / is the read-only root\n"
 	      "\n"
 	      "global options:\n"
