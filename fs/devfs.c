@@ -31,20 +31,20 @@ struct dev_node {
 
 /* Index 0 is the root; the rest its entries. Numbers are Linux's (devices.txt). */
 static const struct dev_node nodes[] = {
-	{"/", DEV_DIR, S_IFDIR | 0755, 0, 0, NULL, 1},
-	{"null", DEV_NULL, S_IFCHR | 0666, 1, 3, NULL, 2},
-	{"zero", DEV_ZERO, S_IFCHR | 0666, 1, 5, NULL, 3},
-	{"full", DEV_FULL, S_IFCHR | 0666, 1, 7, NULL, 4},
-	{"random", DEV_RANDOM, S_IFCHR | 0666, 1, 8, NULL, 5},
-	{"urandom", DEV_URANDOM, S_IFCHR | 0666, 1, 9, NULL, 6},
-	{"fd", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd", 7},
-	{"stdin", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd/0", 8},
-	{"stdout", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd/1", 9},
-	{"stderr", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd/2", 10},
-	{"pts", DEV_DIR, S_IFDIR | 0755, 0, 0, NULL, 11},
-	{"shm", DEV_DIR, S_IFDIR | 01777, 0, 0, NULL, 12},
+    {"/", DEV_DIR, S_IFDIR | 0755, 0, 0, NULL, 1},
+    {"null", DEV_NULL, S_IFCHR | 0666, 1, 3, NULL, 2},
+    {"zero", DEV_ZERO, S_IFCHR | 0666, 1, 5, NULL, 3},
+    {"full", DEV_FULL, S_IFCHR | 0666, 1, 7, NULL, 4},
+    {"random", DEV_RANDOM, S_IFCHR | 0666, 1, 8, NULL, 5},
+    {"urandom", DEV_URANDOM, S_IFCHR | 0666, 1, 9, NULL, 6},
+    {"fd", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd", 7},
+    {"stdin", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd/0", 8},
+    {"stdout", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd/1", 9},
+    {"stderr", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd/2", 10},
+    {"pts", DEV_DIR, S_IFDIR | 0755, 0, 0, NULL, 11},
+    {"shm", DEV_DIR, S_IFDIR | 01777, 0, 0, NULL, 12},
 };
-#define NNODES (sizeof(nodes) / sizeof(nodes[0]))
+#define NNODES	  (sizeof(nodes) / sizeof(nodes[0]))
 #define DEVFS_DEV makedev(0, 5) /* the st_dev of the filesystem itself */
 
 static struct timespec devfs_time; /* when /dev was made: every node's timestamps */
@@ -125,11 +125,11 @@ static int dev_statfs(struct inode *ino, struct statfs *st)
 }
 
 static const struct inode_ops dev_inode_ops = {
-	.statfs = dev_statfs,
-	.lookup = dev_lookup,
-	.getattr = dev_getattr,
-	.readlink = dev_readlink,
-	.open = dev_open,
+    .statfs = dev_statfs,
+    .lookup = dev_lookup,
+    .getattr = dev_getattr,
+    .readlink = dev_readlink,
+    .open = dev_open,
 };
 
 static long dev_read(struct file *f, void *buf, size_t len, int64_t *off)
@@ -185,7 +185,9 @@ static long dev_getdents(struct file *f, struct dir_emit *de)
 		d->d_ino = i == 0 ? n->ino : e->ino;
 		d->d_off = (int64_t)i + 1;
 		d->d_reclen = (unsigned short)reclen;
-		d->d_type = i < 2 || e->kind == DEV_DIR ? DT_DIR : e->kind == DEV_LINK ? DT_LNK : DT_CHR;
+		d->d_type = i < 2 || e->kind == DEV_DIR ? DT_DIR
+			    : e->kind == DEV_LINK	? DT_LNK
+							: DT_CHR;
 		strcpy(d->d_name, name);
 		used += reclen;
 		f->pos++;
@@ -201,7 +203,7 @@ static int64_t dev_llseek(struct file *f, int64_t off, int whence)
 	const struct dev_node *n = f->priv;
 	if (n->kind == DEV_DIR)
 		return -ENOSYS; /* the generic position: an index into the listing */
-	return 0; /* the memory devices ignore seeks and stay at 0, as Linux's */
+	return 0;		/* the memory devices ignore seeks and stay at 0, as Linux's */
 }
 
 static int dev_fstat(struct file *f, struct stat *st)
@@ -210,11 +212,11 @@ static int dev_fstat(struct file *f, struct stat *st)
 }
 
 static const struct file_ops dev_file_ops = {
-	.read = dev_read,
-	.write = dev_write,
-	.getdents = dev_getdents,
-	.llseek = dev_llseek,
-	.fstat = dev_fstat,
+    .read = dev_read,
+    .write = dev_write,
+    .getdents = dev_getdents,
+    .llseek = dev_llseek,
+    .fstat = dev_fstat,
 };
 
 int devfs_mount(struct mount **out)

@@ -108,13 +108,13 @@ static void hostfd_release(struct file *f)
 }
 
 static const struct file_ops hostfd_ops = {
-	.read = hostfd_read,
-	.write = hostfd_write,
-	.llseek = hostfd_llseek,
-	.ioctl = hostfd_ioctl,
-	.fstat = hostfd_fstat,
-	.poll = hostfd_poll,
-	.release = hostfd_release,
+    .read = hostfd_read,
+    .write = hostfd_write,
+    .llseek = hostfd_llseek,
+    .ioctl = hostfd_ioctl,
+    .fstat = hostfd_fstat,
+    .poll = hostfd_poll,
+    .release = hostfd_release,
 };
 
 struct file *hostfd_file_new(int host_fd, int flags)

@@ -30,11 +30,11 @@
 #include <unistd.h>
 
 struct host_inode {
-	int fd;                   /* O_PATH fd: directories only, else -1 */
-	struct inode *parent;     /* non-directories: the directory they were found in */
-	char *name;               /* ... and their name there */
-	bool hidden;              /* a host pseudo-filesystem: shown empty */
-	dev_t root_dev;           /* st_dev of the mount's root, to spot submounts */
+	int fd;		      /* O_PATH fd: directories only, else -1 */
+	struct inode *parent; /* non-directories: the directory they were found in */
+	char *name;	      /* ... and their name there */
+	bool hidden;	      /* a host pseudo-filesystem: shown empty */
+	dev_t root_dev;	      /* st_dev of the mount's root, to spot submounts */
 };
 
 struct host_file {
@@ -49,8 +49,8 @@ static const struct file_ops host_file_ops;
 static int host_openat2(int dirfd, const char *name, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
 	};
 	long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
 	return fd < 0 ? -errno : (int)fd;
@@ -230,12 +230,12 @@ static void host_inode_release(struct inode *ino)
 }
 
 static const struct inode_ops host_inode_ops = {
-	.lookup = host_lookup,
-	.getattr = host_getattr,
-	.readlink = host_readlink,
-	.statfs = host_statfs,
-	.open = host_open,
-	.release = host_inode_release,
+    .lookup = host_lookup,
+    .getattr = host_getattr,
+    .readlink = host_readlink,
+    .statfs = host_statfs,
+    .open = host_open,
+    .release = host_inode_release,
 };
 
 /* --- open files ------------------------------------------------------------------------- */
@@ -331,11 +331,11 @@ static void host_release(struct file *f)
 }
 
 static const struct file_ops host_file_ops = {
-	.read = host_read,
-	.getdents = host_getdents,
-	.llseek = host_llseek,
-	.fstat = host_fstat,
-	.release = host_release,
+    .read = host_read,
+    .getdents = host_getdents,
+    .llseek = host_llseek,
+    .fstat = host_fstat,
+    .release = host_release,
 };
 
 int hostfs_mount(const char *host_root, bool readonly, struct mount **out)

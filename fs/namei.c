@@ -214,7 +214,7 @@ static int walk(struct walk *w, struct path *cur, const char *path, int flags)
 		if (err < 0)
 			return err;
 		struct path next = {cur->mnt, child};
-		path_get(&next); /* the mount reference */
+		path_get(&next);   /* the mount reference */
 		dentry_put(child); /* path_get took the dentry reference too */
 		follow_mounts(&next);
 		if (S_ISLNK(next.dentry->inode->mode) &&

@@ -63,9 +63,9 @@ struct dentry {
 struct mount {
 	int refs;
 	struct dentry *root;
-	struct mount *parent;     /* NULL for the root mount */
+	struct mount *parent;	   /* NULL for the root mount */
 	struct dentry *mountpoint; /* in parent */
-	unsigned flags;           /* MS_RDONLY, MS_NOSUID, ... */
+	unsigned flags;		   /* MS_RDONLY, MS_NOSUID, ... */
 };
 
 struct path {
@@ -151,10 +151,10 @@ struct fs_context *fs_context_dup(struct fs_context *fs);
 void fs_context_put(struct fs_context *fs);
 
 /* --- the walk ---------------------------------------------------------------------------- */
-#define LOOKUP_FOLLOW    0x1 /* follow a symlink in the last component */
+#define LOOKUP_FOLLOW	 0x1 /* follow a symlink in the last component */
 #define LOOKUP_DIRECTORY 0x2 /* the last component must be a directory */
-#define LOOKUP_EMPTY     0x4 /* "" names the start itself (AT_EMPTY_PATH) */
-#define MAX_SYMLINKS     40
+#define LOOKUP_EMPTY	 0x4 /* "" names the start itself (AT_EMPTY_PATH) */
+#define MAX_SYMLINKS	 40
 
 /* Resolves path (already copied from the guest) from start (used when path is relative).
  * On success *out holds references the caller puts. */

@@ -29,16 +29,16 @@ struct pl_thread;
 
 enum pl_stop_kind {
 	PL_STOP_SYSCALL = 1, /* the guest executed a system call; number in orig_rax */
-	PL_STOP_FAULT,       /* a synchronous fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) */
-	PL_STOP_SIGNAL,      /* an asynchronous host signal reached the stub (suppressed) */
-	PL_STOP_EXITED,      /* the host process is gone (killed from outside) */
+	PL_STOP_FAULT,	     /* a synchronous fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) */
+	PL_STOP_SIGNAL,	     /* an asynchronous host signal reached the stub (suppressed) */
+	PL_STOP_EXITED,	     /* the host process is gone (killed from outside) */
 };
 
 struct pl_stop {
 	enum pl_stop_kind kind;
-	int signo;      /* FAULT, SIGNAL: the host signal */
+	int signo;	/* FAULT, SIGNAL: the host signal */
 	siginfo_t info; /* FAULT: si_code, si_addr as the host reported them */
-	int status;     /* EXITED: the raw wait status */
+	int status;	/* EXITED: the raw wait status */
 };
 
 /* A new host thread or process cloned from a guest thread, parked until adopted. */
@@ -47,7 +47,7 @@ struct pl_child {
 	struct pl_as *as; /* a new address space, or the parent's (with a reference) */
 };
 
-#define PL_CLONE_VM     0x1 /* share the parent's address space */
+#define PL_CLONE_VM	0x1 /* share the parent's address space */
 #define PL_CLONE_THREAD 0x2 /* a thread of the same host process (implies PL_CLONE_VM) */
 
 struct platform_ops {

@@ -5,8 +5,8 @@
 #include <stdbool.h>
 
 struct global_opts {
-	const char *root;       /* --root: state directory (default /run/cvisor) */
-	const char *log;        /* --log FILE */
+	const char *root;	/* --root: state directory (default /run/cvisor) */
+	const char *log;	/* --log FILE */
 	const char *log_format; /* text | json */
 	bool debug;
 	bool systemd_cgroup;

@@ -24,8 +24,8 @@
 #include "sentry/sandbox.h"
 
 #define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND   127
-#define EXIT_RUNTIME     125 /* cvisor itself failed, as docker and podman report it */
+#define EXIT_NOT_FOUND	 127
+#define EXIT_RUNTIME	 125 /* cvisor itself failed, as docker and podman report it */
 
 extern char **environ;
 
@@ -40,11 +40,11 @@ static int parse_do(int argc, char **argv, struct do_opts *o)
 {
 	enum { O_PLATFORM = 256, O_STRACE, O_CWD, O_PIDS };
 	static const struct option opts[] = {
-		{"platform", required_argument, NULL, O_PLATFORM},
-		{"strace", no_argument, NULL, O_STRACE},
-		{"cwd", required_argument, NULL, O_CWD},
-		{"pids-limit", required_argument, NULL, O_PIDS},
-		{0},
+	    {"platform", required_argument, NULL, O_PLATFORM},
+	    {"strace", no_argument, NULL, O_STRACE},
+	    {"cwd", required_argument, NULL, O_CWD},
+	    {"pids-limit", required_argument, NULL, O_PIDS},
+	    {0},
 	};
 	char *end;
 	int c;
@@ -62,7 +62,8 @@ static int parse_do(int argc, char **argv, struct do_opts *o)
 		case O_PIDS:
 			o->pids_limit = (int)strtol(optarg, &end, 10);
 			if (*end || o->pids_limit < 1) {
-				cli_error("do: --pids-limit: '%s' is not a positive number", optarg);
+				cli_error("do: --pids-limit: '%s' is not a positive number",
+					  optarg);
 				return -1;
 			}
 			break;
@@ -121,12 +122,12 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 	char host[65] = "";
 	gethostname(host, sizeof(host) - 1);
 	struct init_spec spec = {
-		.root = root,
-		.cwd = o.cwd,
-		.cred = {getuid(), geteuid(), geteuid(), geteuid(), getgid(), getegid(), getegid(),
-			 getegid()},
-		.hostname = host,
-		.host_stdio = true,
+	    .root = root,
+	    .cwd = o.cwd,
+	    .cred = {getuid(), geteuid(), geteuid(), geteuid(), getgid(), getegid(), getegid(),
+		     getegid()},
+	    .hostname = host,
+	    .host_stdio = true,
 	};
 	e = sandbox_new_init_task(sb, &spec, &t, err, sizeof(err));
 	if (e < 0) {
@@ -159,7 +160,7 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 	while (environ[envc])
 		envc++;
 	e = exec_program(t, found, (const char *const *)argv + first, (size_t)(argc - first),
-		      (const char *const *)environ, envc, err, sizeof(err));
+			 (const char *const *)environ, envc, err, sizeof(err));
 	if (e < 0) {
 		cli_error("%s", err[0] ? err : strerror(-e));
 		ret = e == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;

@@ -21,19 +21,20 @@ void cli_error(const char *fmt, ...)
 
 static void usage(FILE *out)
 {
-	fputs("usage: cvisor [global options] COMMAND [options] [ARGS...]\n"
-	      "\n"
-	      "commands:\n"
-	      "  do [--platform=ptrace] [--strace] [--cwd DIR] [--pids-limit N] [--] CMD [ARGS...]\n"
-	      "        run CMD sandboxed: the host's / is the read-only root\n"
-	      "\n"
-	      "global options:\n"
-	      "  --root DIR          state directory (default /run/cvisor)\n"
-	      "  --log FILE          write the log to FILE instead of stderr\n"
-	      "  --log-format FMT    text or json\n"
-	      "  --debug             verbose log\n"
-	      "  --systemd-cgroup    accepted for compatibility\n",
-	      out);
+	fputs(
+	    "usage: cvisor [global options] COMMAND [options] [ARGS...]\n"
+	    "\n"
+	    "commands:\n"
+	    "  do [--platform=ptrace] [--strace] [--cwd DIR] [--pids-limit N] [--] CMD [ARGS...]\n"
+	    "        run CMD sandboxed: the host's / is the read-only root\n"
+	    "\n"
+	    "global options:\n"
+	    "  --root DIR          state directory (default /run/cvisor)\n"
+	    "  --log FILE          write the log to FILE instead of stderr\n"
+	    "  --log-format FMT    text or json\n"
+	    "  --debug             verbose log\n"
+	    "  --systemd-cgroup    accepted for compatibility\n",
+	    out);
 }
 
 int main(int argc, char **argv)
@@ -41,13 +42,13 @@ int main(int argc, char **argv)
 	struct global_opts g = {.root = "/run/cvisor", .log_format = "text"};
 	enum { O_ROOT = 256, O_LOG, O_LOG_FORMAT, O_DEBUG, O_SYSTEMD };
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, O_ROOT},
-		{"log", required_argument, NULL, O_LOG},
-		{"log-format", required_argument, NULL, O_LOG_FORMAT},
-		{"debug", no_argument, NULL, O_DEBUG},
-		{"systemd-cgroup", no_argument, NULL, O_SYSTEMD},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"root", required_argument, NULL, O_ROOT},
+	    {"log", required_argument, NULL, O_LOG},
+	    {"log-format", required_argument, NULL, O_LOG_FORMAT},
+	    {"debug", no_argument, NULL, O_DEBUG},
+	    {"systemd-cgroup", no_argument, NULL, O_SYSTEMD},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int c;
 	/* '+': stop at the first non-option, the subcommand. */

@@ -114,7 +114,8 @@ static long map_image(struct task *t, const struct elf_image *img, struct file *
 	}
 	uint64_t base = (uint64_t)r;
 	uint64_t bias = base - img->lo;
-	if (img->type == ET_DYN && !is_interp && img->align > GUEST_PAGE_SIZE && (base & (img->align - 1))) {
+	if (img->type == ET_DYN && !is_interp && img->align > GUEST_PAGE_SIZE &&
+	    (base & (img->align - 1))) {
 		/* The host ignored our aligned hint (should not happen with NOREPLACE). */
 		mm_unmap(t, base, span);
 		goto nomem;
@@ -152,9 +153,9 @@ static int map_stack(struct task *t, uint64_t *top)
 {
 	for (int tries = 0; tries < 8; tries++) {
 		uint64_t hi = GUEST_TOP - GUEST_PAGE_SIZE - random_pages(16);
-		long r = mm_map_anon(t, hi - GUEST_STACK_SIZE, GUEST_STACK_SIZE,
-				     PROT_READ | PROT_WRITE,
-				     MAP_PRIVATE | MAP_FIXED_NOREPLACE | MAP_STACK);
+		long r =
+		    mm_map_anon(t, hi - GUEST_STACK_SIZE, GUEST_STACK_SIZE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_FIXED_NOREPLACE | MAP_STACK);
 		if (r >= 0) {
 			*top = hi;
 			return 0;
@@ -229,23 +230,23 @@ int exec_load(struct task *t, const char *path, const char *const *argv, size_t 
 		memset(rnd, 0x5a, sizeof(rnd));
 	uint64_t entry = img->entry + (uint64_t)bias;
 	struct auxv_pair aux[] = {
-		{AT_SYSINFO_EHDR, t->mm->vdso},
-		{AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)},
-		{AT_HWCAP, getauxval(AT_HWCAP)},
-		{AT_PAGESZ, GUEST_PAGE_SIZE},
-		{AT_CLKTCK, 100},
-		{AT_PHDR, img->phdr_vaddr ? img->phdr_vaddr + (uint64_t)bias : 0},
-		{AT_PHENT, sizeof(Elf64_Phdr)},
-		{AT_PHNUM, img->phnum},
-		{AT_BASE, img->has_interp ? interp->lo + (uint64_t)ibias : 0},
-		{AT_FLAGS, 0},
-		{AT_ENTRY, entry},
-		{AT_UID, t->cred.ruid},
-		{AT_EUID, t->cred.euid},
-		{AT_GID, t->cred.rgid},
-		{AT_EGID, t->cred.egid},
-		{AT_SECURE, 0},
-		{AT_HWCAP2, getauxval(AT_HWCAP2)},
+	    {AT_SYSINFO_EHDR, t->mm->vdso},
+	    {AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)},
+	    {AT_HWCAP, getauxval(AT_HWCAP)},
+	    {AT_PAGESZ, GUEST_PAGE_SIZE},
+	    {AT_CLKTCK, 100},
+	    {AT_PHDR, img->phdr_vaddr ? img->phdr_vaddr + (uint64_t)bias : 0},
+	    {AT_PHENT, sizeof(Elf64_Phdr)},
+	    {AT_PHNUM, img->phnum},
+	    {AT_BASE, img->has_interp ? interp->lo + (uint64_t)ibias : 0},
+	    {AT_FLAGS, 0},
+	    {AT_ENTRY, entry},
+	    {AT_UID, t->cred.ruid},
+	    {AT_EUID, t->cred.euid},
+	    {AT_GID, t->cred.rgid},
+	    {AT_EGID, t->cred.egid},
+	    {AT_SECURE, 0},
+	    {AT_HWCAP2, getauxval(AT_HWCAP2)},
 	};
 	size_t auxc = sizeof(aux) / sizeof(aux[0]);
 	if (!t->mm->vdso) {
@@ -253,16 +254,16 @@ int exec_load(struct task *t, const char *path, const char *const *argv, size_t 
 		auxc--;
 	}
 	struct initstack_in in = {
-		.stack_top = t->mm->stack_top,
-		.argv = argv,
-		.argc = argc,
-		.envp = envp,
-		.envc = envc,
-		.execfn = path,
-		.platform = "x86_64",
-		.random16 = rnd,
-		.auxv = aux,
-		.auxc = auxc,
+	    .stack_top = t->mm->stack_top,
+	    .argv = argv,
+	    .argc = argc,
+	    .envp = envp,
+	    .envc = envc,
+	    .execfn = path,
+	    .platform = "x86_64",
+	    .random16 = rnd,
+	    .auxv = aux,
+	    .auxc = auxc,
 	};
 	/* Linux allows a quarter of the stack limit for arguments and environment. */
 	size_t cap = GUEST_STACK_SIZE / 4;
@@ -293,7 +294,8 @@ int exec_load(struct task *t, const char *path, const char *const *argv, size_t 
 	r.rip = img->has_interp ? interp->entry + (uint64_t)ibias : entry;
 	r.orig_rax = (uint64_t)-1;
 	t->regs = r;
-	snprintf(t->comm, sizeof(t->comm), "%s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+	snprintf(t->comm, sizeof(t->comm), "%s",
+		 strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 out:
 	free(stack);
 	free(img);
@@ -325,7 +327,8 @@ int exec_find(struct task *t, const char *cmd, const char *path_env, char *out, 
 		const char *end = strchr(d, ':');
 		size_t dl = end ? (size_t)(end - d) : strlen(d);
 		int n = snprintf(out, cap, "%.*s%s%s", (int)dl, d, dl ? "/" : "", cmd);
-		if (n > 0 && (size_t)n < cap && path_lookup_at(t, AT_FDCWD, out, LOOKUP_FOLLOW, &p) == 0) {
+		if (n > 0 && (size_t)n < cap &&
+		    path_lookup_at(t, AT_FDCWD, out, LOOKUP_FOLLOW, &p) == 0) {
 			bool ok = S_ISREG(p.dentry->inode->mode) &&
 				  inode_permission(p.dentry->inode, 1, t) == 0;
 			path_put(&p);
@@ -340,7 +343,7 @@ int exec_find(struct task *t, const char *cmd, const char *path_env, char *out, 
 	return found_noexec ? -EACCES : -ENOENT;
 }
 
-#define BINPRM_BUF_SIZE 256 /* how much of a script's first line Linux reads */
+#define BINPRM_BUF_SIZE	 256 /* how much of a script's first line Linux reads */
 #define MAX_INTERP_DEPTH 4
 
 /* Parses "#!interp [arg]" from the first bytes of a file; 1 if it is a script, 0 if not,

@@ -84,10 +84,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		gmtime_r(&now.tv_sec, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 		json_escape(esc, sizeof(esc), msg);
-		n = snprintf(line, sizeof(line), "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s.%09ldZ\"}\n",
+		n = snprintf(line, sizeof(line),
+			     "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s.%09ldZ\"}\n",
 			     level_name(level), esc, ts, now.tv_nsec);
 	} else {
-		n = snprintf(line, sizeof(line), "cvisor: %s%s%s\n", level == LOG_ERROR ? "" : level_name(level),
+		n = snprintf(line, sizeof(line), "cvisor: %s%s%s\n",
+			     level == LOG_ERROR ? "" : level_name(level),
 			     level == LOG_ERROR ? "" : ": ", msg);
 	}
 	if (n > 0) {

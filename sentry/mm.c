@@ -91,7 +91,8 @@ void mm_vma_remove(struct mm *mm, uint64_t start, uint64_t end)
 			v->end = start;
 			file_get(tail.file);
 			if (vma_insert_at(mm, i + 1, &tail) < 0)
-				file_put(tail.file); /* the tail is forgotten: it reads as anonymous */
+				file_put(
+				    tail.file); /* the tail is forgotten: it reads as anonymous */
 			return;
 		}
 		if (v->start < start) {

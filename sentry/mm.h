@@ -19,12 +19,12 @@
 struct task;
 struct file;
 
-#define GUEST_PAGE_SIZE      4096UL
-#define PAGE_DOWN(x)   ((x) & ~(GUEST_PAGE_SIZE - 1))
-#define PAGE_UP(x)     (((x) + GUEST_PAGE_SIZE - 1) & ~(GUEST_PAGE_SIZE - 1))
-#define GUEST_TOP      0x7ffffffff000ULL /* TASK_SIZE: the end of user space */
-#define STUB_REGION_LO 0x7e0000000000ULL /* the stub's image (see CMakeLists.txt) */
-#define STUB_REGION_HI 0x7e0000010000ULL
+#define GUEST_PAGE_SIZE	 4096UL
+#define PAGE_DOWN(x)	 ((x) & ~(GUEST_PAGE_SIZE - 1))
+#define PAGE_UP(x)	 (((x) + GUEST_PAGE_SIZE - 1) & ~(GUEST_PAGE_SIZE - 1))
+#define GUEST_TOP	 0x7ffffffff000ULL /* TASK_SIZE: the end of user space */
+#define STUB_REGION_LO	 0x7e0000000000ULL /* the stub's image (see CMakeLists.txt) */
+#define STUB_REGION_HI	 0x7e0000010000ULL
 #define GUEST_STACK_SIZE (8UL << 20)
 
 /* A file-backed range. Host memory under it is anonymous, so the Sentry remembers where
@@ -38,8 +38,8 @@ struct file_vma {
 };
 
 struct mm {
-	int refs; /* tasks sharing it (CLONE_VM) */
-	pthread_mutex_t lock; /* serializes the memory syscalls of the threads sharing it */
+	int refs;		 /* tasks sharing it (CLONE_VM) */
+	pthread_mutex_t lock;	 /* serializes the memory syscalls of the threads sharing it */
 	uint64_t brk_start, brk; /* the program break: start and current end */
 	uint64_t stack_top;
 	uint64_t vdso;

@@ -22,15 +22,15 @@ struct process {
 	struct process *children; /* first child; siblings linked through next_sibling */
 	struct process *next_sibling;
 	struct process *next_all; /* every process of the sandbox */
-	struct task *task;        /* a live thread to address it by (the leader while it lives);
+	struct task *task;	  /* a live thread to address it by (the leader while it lives);
 				     NULL once every thread has exited */
-	struct task *threads;     /* every live thread, linked through next_thread */
+	struct task *threads;	  /* every live thread, linked through next_thread */
 	int nr_threads;
-	bool group_exiting;       /* exit_group or a fatal signal: every thread goes */
+	bool group_exiting; /* exit_group or a fatal signal: every thread goes */
 	int group_exit_status;
 	enum proc_state state;
 	int wait_status; /* once a zombie */
-	bool execed;     /* has called execve (setpgid on it from the parent: EACCES) */
+	bool execed;	 /* has called execve (setpgid on it from the parent: EACCES) */
 	bool vfork_done; /* a vfork child has exec'd or exited: its parent may go on */
 	int exit_signal; /* what the parent gets when this process dies (SIGCHLD) */
 	/* Job control: stopped by a stop signal until SIGCONT; reported once each to wait. */

@@ -76,7 +76,8 @@ int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, stru
 	t->altstack.ss_flags = SS_DISABLE;
 	for (int r = 0; r < RLIM_NLIMITS; r++)
 		getrlimit(r, &t->rlim[r]);
-	snprintf(sb->hostname, sizeof(sb->hostname), "%s", spec->hostname ? spec->hostname : "cvisor");
+	snprintf(sb->hostname, sizeof(sb->hostname), "%s",
+		 spec->hostname ? spec->hostname : "cvisor");
 	if (!sb->domainname[0])
 		strcpy(sb->domainname, "(none)");
 	clock_gettime(CLOCK_MONOTONIC, &sb->boot_time);

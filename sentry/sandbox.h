@@ -7,11 +7,11 @@
 struct mount;
 
 struct init_spec {
-	struct mount *root;   /* the guest's root filesystem (a reference is taken) */
-	const char *cwd;      /* guest path of the working directory */
+	struct mount *root; /* the guest's root filesystem (a reference is taken) */
+	const char *cwd;    /* guest path of the working directory */
 	struct creds cred;
 	const char *hostname;
-	bool host_stdio;      /* back fds 0-2 with the caller's own */
+	bool host_stdio; /* back fds 0-2 with the caller's own */
 };
 
 /* Creates the sandbox's first task with an empty address space; the caller then loads a

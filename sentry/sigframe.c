@@ -65,11 +65,11 @@ struct fpx_sw_bytes {
 
 #define FP_XSTATE_MAGIC1     0x46505853U
 #define FP_XSTATE_MAGIC2     0x46505845U
-#define UC_FP_XSTATE         0x1
+#define UC_FP_XSTATE	     0x1
 #define UC_SIGCONTEXT_SS     0x2
 #define UC_STRICT_RESTORE_SS 0x4
 #define SA_RESTORER_FLAG     0x04000000
-#define RED_ZONE             128
+#define RED_ZONE	     128
 /* The eflags bits a guest may set from a frame (Linux's FIX_EFLAGS). */
 #define FIX_EFLAGS 0x40dd5UL
 
@@ -128,8 +128,8 @@ static void sigcontext_to_regs(const struct k_sigcontext *sc, pl_regs *r)
 	r->orig_rax = (uint64_t)-1; /* no syscall restart after a sigreturn */
 }
 
-int sigframe_setup(struct task *t, int sig, const siginfo_t *info,
-		   const struct guest_sigaction *sa, uint64_t oldmask)
+int sigframe_setup(struct task *t, int sig, const siginfo_t *info, const struct guest_sigaction *sa,
+		   uint64_t oldmask)
 {
 	uint8_t *xs = NULL;
 	int err = 0;
@@ -156,10 +156,10 @@ int sigframe_setup(struct task *t, int sig, const siginfo_t *info,
 	uint64_t frame = ((fp - sizeof(struct k_rt_sigframe)) & ~15ULL) - 8;
 
 	struct fpx_sw_bytes sw = {
-		.magic1 = FP_XSTATE_MAGIC1,
-		.extended_size = (uint32_t)xlen + 4,
-		.xfeatures = *(uint64_t *)(xs + 512), /* XSTATE_BV of the XSAVE header */
-		.xstate_size = (uint32_t)xlen,
+	    .magic1 = FP_XSTATE_MAGIC1,
+	    .extended_size = (uint32_t)xlen + 4,
+	    .xfeatures = *(uint64_t *)(xs + 512), /* XSTATE_BV of the XSAVE header */
+	    .xstate_size = (uint32_t)xlen,
 	};
 	memcpy(xs + 464, &sw, sizeof(sw));
 	uint32_t magic2 = FP_XSTATE_MAGIC2;
@@ -171,8 +171,8 @@ int sigframe_setup(struct task *t, int sig, const siginfo_t *info,
 	f.uc.uc_stack.ss_sp = (uint64_t)(uintptr_t)t->altstack.ss_sp;
 	f.uc.uc_stack.ss_size = t->altstack.ss_size;
 	f.uc.uc_stack.ss_flags = (t->altstack.ss_flags & SS_DISABLE) ? SS_DISABLE
-				 : was_on				   ? SS_ONSTACK
-									   : 0;
+				 : was_on			     ? SS_ONSTACK
+								     : 0;
 	regs_to_sigcontext(&t->regs, &f.uc.uc_mcontext);
 	f.uc.uc_mcontext.fpstate = fp;
 	f.uc.uc_mcontext.oldmask = oldmask;

@@ -370,7 +370,8 @@ int signal_send(struct task *t, int sig, const siginfo_t *info)
 	uint64_t handler = t->sigactions[sig - 1].handler;
 	enum sig_default dfl = signal_default_action(sig);
 	bool wake = false;
-	const uint64_t stops = sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU);
+	const uint64_t stops =
+	    sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU);
 	if (sig == SIGCONT)
 		t->pending &= ~stops; /* a continue cancels pending stops ... */
 	else if (stops & sigbit(sig))

@@ -68,8 +68,8 @@ void task_finish(struct task *t)
 	free(t);
 }
 
-long task_host_syscall(struct task *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		       uint64_t a3, uint64_t a4, uint64_t a5)
+long task_host_syscall(struct task *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		       uint64_t a4, uint64_t a5)
 {
 	uint64_t a[6] = {a0, a1, a2, a3, a4, a5};
 	return t->pl->host_syscall(t->th, nr, a);
@@ -237,14 +237,16 @@ int task_run(struct task *t)
 		case PL_STOP_SIGNAL:
 			/* A host signal sent to the stub from outside: not part of the guest's
 			 * world. Dropped. */
-			log_debug("task %d: host signal %d to the stub dropped", t->tid, stop.signo);
+			log_debug("task %d: host signal %d to the stub dropped", t->tid,
+				  stop.signo);
 			break;
 		case PL_STOP_EXITED:
 			if (t->fatal_signal)
 				break; /* killed on purpose; handle_signals() says how */
 			log_warn("task %d: stub died outside the Sentry's control (status %#x)",
 				 t->tid, stop.status);
-			task_exit_group(t, WIFSIGNALED(stop.status) ? WTERMSIG(stop.status) : SIGKILL);
+			task_exit_group(t,
+					WIFSIGNALED(stop.status) ? WTERMSIG(stop.status) : SIGKILL);
 			break;
 		}
 	}

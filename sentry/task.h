@@ -57,32 +57,33 @@ struct task {
 	uint64_t sigmask;
 	struct guest_sigaction sigactions[64];
 	stack_t altstack;
-	struct rlimit rlim[RLIM_NLIMITS]; /* the guest's own limits (a fiction the Sentry enforces) */
+	struct rlimit
+	    rlim[RLIM_NLIMITS]; /* the guest's own limits (a fiction the Sentry enforces) */
 	char comm[16];
 
 	bool exiting;
 	int exit_status; /* a wait status: (code << 8) or the terminating signal */
 
-	struct process *proc; /* the process (thread group) this task belongs to */
+	struct process *proc;	  /* the process (thread group) this task belongs to */
 	struct task *next_thread; /* in proc's thread list, under the sandbox lock */
-	bool thread_exit_only;    /* exit(2): this thread ends, not the group */
-	pthread_t host_thread; /* the Sentry thread that runs this task */
+	bool thread_exit_only;	  /* exit(2): this thread ends, not the group */
+	pthread_t host_thread;	  /* the Sentry thread that runs this task */
 
 	/* Signals (sentry/signal.c). sig_lock protects what follows. */
 	pthread_mutex_t sig_lock;
-	uint64_t pending;            /* bit (sig - 1): pending for this task */
-	siginfo_t pending_info[64];  /* standard signals: the first instance's info */
-	struct sigqueue *rtq;        /* real-time signals: every instance, in order */
+	uint64_t pending;	    /* bit (sig - 1): pending for this task */
+	siginfo_t pending_info[64]; /* standard signals: the first instance's info */
+	struct sigqueue *rtq;	    /* real-time signals: every instance, in order */
 	int rtq_len;
-	int fatal_signal;            /* a signal whose action kills the process, or 0 */
-	pthread_mutex_t *wait_m;     /* what the task is blocked on in task_wait() */
+	int fatal_signal;	 /* a signal whose action kills the process, or 0 */
+	pthread_mutex_t *wait_m; /* what the task is blocked on in task_wait() */
 	pthread_cond_t *wait_cv;
-	int kicks;                   /* task_kick()s still using wait_m (see signal.c) */
-	uint64_t sigwait_set;        /* rt_sigtimedwait: blocked signals that still wake */
-	uint64_t saved_sigmask;      /* sigsuspend/pselect: the mask to restore ... */
-	bool restore_sigmask;        /* ... after the next handler (or at once if none) */
-	bool restart_pending;        /* the last syscall returned a restart code */
-	bool in_host_block;          /* inside a host call that a SIGUSR1 to the thread ends */
+	int kicks;		/* task_kick()s still using wait_m (see signal.c) */
+	uint64_t sigwait_set;	/* rt_sigtimedwait: blocked signals that still wake */
+	uint64_t saved_sigmask; /* sigsuspend/pselect: the mask to restore ... */
+	bool restore_sigmask;	/* ... after the next handler (or at once if none) */
+	bool restart_pending;	/* the last syscall returned a restart code */
+	bool in_host_block;	/* inside a host call that a SIGUSR1 to the thread ends */
 };
 
 /* The task the calling Sentry thread runs (NULL outside task threads). */
@@ -100,7 +101,7 @@ struct sandbox {
 	/* The process table (sentry/process.c), under lock. */
 	pthread_mutex_t lock;
 	pthread_cond_t child_cv; /* a process changed state: waiters re-check */
-	struct process *procs;   /* every live or zombie process */
+	struct process *procs;	 /* every live or zombie process */
 	struct process *init;
 	pid_t last_pid;
 	int nprocs;
@@ -118,7 +119,7 @@ struct sandbox {
 };
 
 /* The kernel's internal restart codes (never seen by the guest). */
-#define ERESTARTSYS_K    512
+#define ERESTARTSYS_K	 512
 #define ERESTARTNOHAND_K 514
 
 /* Guest memory access. Return 0 or -EFAULT (nothing partial is reported as success). */
@@ -140,8 +141,8 @@ static inline void task_syscall_args(const struct task *t, uint64_t a[6])
 }
 
 /* Runs a vetted host syscall inside the task's address space (mm's mmap, munmap, ...). */
-long task_host_syscall(struct task *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		       uint64_t a3, uint64_t a4, uint64_t a5);
+long task_host_syscall(struct task *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		       uint64_t a4, uint64_t a5);
 
 /* Runs the task until it exits; returns its wait status. */
 int task_run(struct task *t);

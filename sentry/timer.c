@@ -107,7 +107,8 @@ static void *timer_main(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (ts_cmp(now, first->deadline) < 0) {
 			struct timespec dl = first->deadline;
-			pthread_cond_clockwait(&sb->timer_cv, &sb->timer_lock, CLOCK_MONOTONIC, &dl);
+			pthread_cond_clockwait(&sb->timer_cv, &sb->timer_lock, CLOCK_MONOTONIC,
+					       &dl);
 			continue;
 		}
 		pid_t pid = first->pid;

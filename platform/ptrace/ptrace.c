@@ -46,7 +46,7 @@ struct pl_thread {
 	int mem_fd; /* /proc/<tid>/mem, opened on first poke */
 };
 
-#define PT_OPTIONS       (PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)
+#define PT_OPTIONS	 (PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD)
 #define INTERRUPT_SIGNAL SIGURG /* how another Sentry thread makes a running stub stop */
 
 /* The gadgets' addresses, from the stub's ELF header (see stub.S). */
@@ -504,8 +504,8 @@ static int pt_poke(struct pl_thread *th, uint64_t addr, const void *buf, size_t 
 			return -errno;
 	}
 	while (done < len) {
-		ssize_t r = pwrite(th->mem_fd, (const char *)buf + done, len - done,
-				   (off_t)(addr + done));
+		ssize_t r =
+		    pwrite(th->mem_fd, (const char *)buf + done, len - done, (off_t)(addr + done));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -550,21 +550,21 @@ static pid_t pt_host_tid(struct pl_thread *th)
 }
 
 const struct platform_ops platform_ptrace = {
-	.name = "ptrace",
-	.as_create = pt_as_create,
-	.clone = pt_clone,
-	.adopt = pt_adopt,
-	.release = pt_release,
-	.thread_exit = pt_thread_exit,
-	.run = pt_run,
-	.read = pt_read,
-	.write = pt_write,
-	.poke = pt_poke,
-	.host_syscall = pt_host_syscall,
-	.get_regs = pt_get_regs,
-	.get_fpstate = pt_get_fpstate,
-	.set_fpstate = pt_set_fpstate,
-	.vdso_base = pt_vdso_base,
-	.interrupt = pt_interrupt,
-	.host_tid = pt_host_tid,
+    .name = "ptrace",
+    .as_create = pt_as_create,
+    .clone = pt_clone,
+    .adopt = pt_adopt,
+    .release = pt_release,
+    .thread_exit = pt_thread_exit,
+    .run = pt_run,
+    .read = pt_read,
+    .write = pt_write,
+    .poke = pt_poke,
+    .host_syscall = pt_host_syscall,
+    .get_regs = pt_get_regs,
+    .get_fpstate = pt_get_fpstate,
+    .set_fpstate = pt_set_fpstate,
+    .vdso_base = pt_vdso_base,
+    .interrupt = pt_interrupt,
+    .host_tid = pt_host_tid,
 };

@@ -24,8 +24,8 @@
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
 
-#define MAX_ARG_STRLEN (32 * 4096)  /* Linux: one argument or variable */
-#define ARGS_TOTAL_MAX (2 << 20)    /* a quarter of the 8 MiB stack, as Linux allows */
+#define MAX_ARG_STRLEN (32 * 4096) /* Linux: one argument or variable */
+#define ARGS_TOTAL_MAX (2 << 20)   /* a quarter of the 8 MiB stack, as Linux allows */
 #define MAX_ARG_COUNT  0x7fffffff
 
 /* A vector of strings copied from the guest, with one budget for all of them. */

@@ -57,14 +57,14 @@ static void *child_main(void *arg)
 }
 
 /* The flags Linux's clone knows; the ones cvisor does not do are refused below. */
-#define CLONE_KNOWN                                                                           \
-	(CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PIDFD |          \
-	 CLONE_PTRACE | CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_NEWNS |             \
-	 CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |          \
-	 CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_NEWCGROUP |             \
-	 CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_IO)
-#define CLONE_NAMESPACES                                                                      \
-	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |        \
+#define CLONE_KNOWN                                                                                \
+	(CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PIDFD |               \
+	 CLONE_PTRACE | CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_NEWNS | CLONE_SYSVSEM |  \
+	 CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED |              \
+	 CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |     \
+	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_IO)
+#define CLONE_NAMESPACES                                                                           \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |             \
 	 CLONE_NEWPID | CLONE_NEWNET)
 
 /* Linux's own consistency rules (copy_process). */
@@ -109,8 +109,9 @@ static struct task *task_copy(struct task *p, const struct clone_args_k *ca)
 	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	c->ppid = p->tgid;
-	c->altstack = (ca->flags & CLONE_VM) && !(ca->flags & CLONE_VFORK) ? (stack_t){.ss_flags = SS_DISABLE}
-									   : p->altstack;
+	c->altstack = (ca->flags & CLONE_VM) && !(ca->flags & CLONE_VFORK)
+			  ? (stack_t){.ss_flags = SS_DISABLE}
+			  : p->altstack;
 	if (ca->flags & CLONE_CHILD_CLEARTID)
 		c->clear_child_tid = ca->ctid;
 	if (task_init_common(c) < 0) {
@@ -200,7 +201,10 @@ static long do_clone(struct task *t, const struct clone_args_k *ca)
 	cs->t = c;
 	if (flags & CLONE_CHILD_SETTID)
 		cs->set_tid_at = ca->ctid;
-	err = t->pl->clone(t->th, thread ? PL_CLONE_THREAD : (flags & CLONE_VM) ? PL_CLONE_VM : 0,
+	err = t->pl->clone(t->th,
+			   thread		? PL_CLONE_THREAD
+			   : (flags & CLONE_VM) ? PL_CLONE_VM
+						: 0,
 			   &cs->plc);
 	if (err < 0) {
 		free(cs);
@@ -253,12 +257,12 @@ long sys_clone(struct task *t, const uint64_t a[6])
 {
 	/* x86_64 order: flags, newsp, parent_tid, child_tid, tls. */
 	struct clone_args_k ca = {
-		.flags = a[0] & ~(uint64_t)CSIGNAL,
-		.child_stack = a[1],
-		.ptid = a[2],
-		.ctid = a[3],
-		.tls = a[4],
-		.exit_signal = (int)(a[0] & CSIGNAL),
+	    .flags = a[0] & ~(uint64_t)CSIGNAL,
+	    .child_stack = a[1],
+	    .ptid = a[2],
+	    .ctid = a[3],
+	    .tls = a[4],
+	    .exit_signal = (int)(a[0] & CSIGNAL),
 	};
 	if (a[0] & ~(uint64_t)CLONE_KNOWN & 0xffffffffULL)
 		return -EINVAL;
@@ -294,12 +298,12 @@ long sys_clone3(struct task *t, const uint64_t a[6])
 	if (uargs.set_tid || uargs.set_tid_size || uargs.cgroup)
 		return -EINVAL; /* set_tid needs CAP_SYS_ADMIN in a pid namespace: not offered */
 	struct clone_args_k ca = {
-		.flags = uargs.flags,
-		.child_stack = uargs.stack ? uargs.stack + uargs.stack_size : 0,
-		.ptid = uargs.parent_tid,
-		.ctid = uargs.child_tid,
-		.tls = uargs.tls,
-		.exit_signal = (int)uargs.exit_signal,
+	    .flags = uargs.flags,
+	    .child_stack = uargs.stack ? uargs.stack + uargs.stack_size : 0,
+	    .ptid = uargs.parent_tid,
+	    .ctid = uargs.child_tid,
+	    .tls = uargs.tls,
+	    .exit_signal = (int)uargs.exit_signal,
 	};
 	return do_clone(t, &ca);
 }

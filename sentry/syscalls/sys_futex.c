@@ -44,7 +44,6 @@ static int futex_key(struct task *t, uint64_t uaddr, bool shared)
 	return 0;
 }
 
-
 struct futex_waiter {
 	const void *mm; /* NULL: a shared futex */
 	uint64_t addr;
@@ -358,7 +357,8 @@ long sys_futex(struct task *t, const uint64_t a[6])
 		pthread_mutex_lock(&fq_lock);
 		ret = futex_atomic_op(t, val3, uaddr2);
 		if (ret >= 0) {
-			long n = fq_wake(key_mm(t, shared), uaddr, (int)val, FUTEX_BITSET_MATCH_ANY);
+			long n =
+			    fq_wake(key_mm(t, shared), uaddr, (int)val, FUTEX_BITSET_MATCH_ANY);
 			if (ret > 0)
 				n += fq_wake(key_mm(t, shared), uaddr2, (int)val2,
 					     FUTEX_BITSET_MATCH_ANY);

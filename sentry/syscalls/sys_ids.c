@@ -71,4 +71,3 @@ long sys_getgroups(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	return 0;
 }
-

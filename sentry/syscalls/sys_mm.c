@@ -39,15 +39,15 @@ static long brk_locked(struct task *t, const uint64_t a[6])
 	return (long)want;
 }
 
-#define MAP_KNOWN                                                                           \
-	(MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_FIXED | MAP_ANONYMOUS |       \
-	 MAP_32BIT | MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED |         \
-	 MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_SYNC | \
-	 MAP_FIXED_NOREPLACE | MAP_UNINITIALIZED | (0x3fU << MAP_HUGE_SHIFT))
+#define MAP_KNOWN                                                                                  \
+	(MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT |  \
+	 MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE |             \
+	 MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE |  \
+	 MAP_UNINITIALIZED | (0x3fU << MAP_HUGE_SHIFT))
 /* What the host is asked for: the placement flags and harmless hints, nothing else. */
-#define MAP_TO_HOST                                                                       \
-	(MAP_PRIVATE | MAP_SHARED | MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_32BIT |          \
-	 MAP_GROWSDOWN | MAP_NORESERVE | MAP_POPULATE | MAP_STACK)
+#define MAP_TO_HOST                                                                                \
+	(MAP_PRIVATE | MAP_SHARED | MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_32BIT | MAP_GROWSDOWN |  \
+	 MAP_NORESERVE | MAP_POPULATE | MAP_STACK)
 
 static int map_file(struct task *t, uint64_t addr, uint64_t len, int prot, int flags, int fd,
 		    uint64_t off, long *out)
@@ -261,13 +261,13 @@ static long madvise_locked(struct task *t, const uint64_t a[6])
 }
 
 /* Each memory syscall runs under its address space's lock: threads share the bookkeeping. */
-#define LOCKED(name)                                                                        \
-	long sys_##name(struct task *t, const uint64_t a[6])                                 \
-	{                                                                                    \
-		pthread_mutex_lock(&t->mm->lock);                                            \
-		long r = name##_locked(t, a);                                                \
-		pthread_mutex_unlock(&t->mm->lock);                                          \
-		return r;                                                                    \
+#define LOCKED(name)                                                                               \
+	long sys_##name(struct task *t, const uint64_t a[6])                                       \
+	{                                                                                          \
+		pthread_mutex_lock(&t->mm->lock);                                                  \
+		long r = name##_locked(t, a);                                                      \
+		pthread_mutex_unlock(&t->mm->lock);                                                \
+		return r;                                                                          \
 	}
 LOCKED(brk)
 LOCKED(mmap)

@@ -12,7 +12,7 @@
 #include "sentry/task.h"
 
 #define MAX_RW_COUNT (INT_MAX & ~4095L) /* Linux's cap on one read or write */
-#define RW_CHUNK     (1L << 20)          /* the Sentry's bounce buffer */
+#define RW_CHUNK     (1L << 20)		/* the Sentry's bounce buffer */
 
 static bool can_read(const struct file *f)
 {
@@ -285,7 +285,8 @@ long sys_lseek(struct task *t, const uint64_t a[6])
 			r = f->pos + off;
 			break;
 		case SEEK_END:
-			r = f->ops->fstat && f->ops->fstat(f, &st) == 0 ? st.st_size + off : -EINVAL;
+			r = f->ops->fstat && f->ops->fstat(f, &st) == 0 ? st.st_size + off
+									: -EINVAL;
 			break;
 		default:
 			r = -EINVAL;

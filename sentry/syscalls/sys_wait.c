@@ -66,7 +66,7 @@ static int do_wait(struct task *t, const struct wait_req *w, struct wait_result 
 			res->uid = t->cred.ruid;
 			if (c->state == PROC_ZOMBIE && (w->options & WEXITED)) {
 				res->status = c->wait_status;
-				res->code = WIFEXITED(c->wait_status)	 ? CLD_EXITED
+				res->code = WIFEXITED(c->wait_status)	? CLD_EXITED
 					    : WCOREDUMP(c->wait_status) ? CLD_DUMPED
 									: CLD_KILLED;
 				if (!(w->options & WNOWAIT))

@@ -10,7 +10,7 @@
 #include "sentry/task.h"
 
 static const struct syscall_entry table[SYSCALL_MAX] = {
-#define SC_FULL(nr, nm, a)          [nr] = {#nm, sys_##nm, SC_STATUS_FULL, a, ""},
+#define SC_FULL(nr, nm, a)	    [nr] = {#nm, sys_##nm, SC_STATUS_FULL, a, ""},
 #define SC_PARTIAL(nr, nm, a, note) [nr] = {#nm, sys_##nm, SC_STATUS_PARTIAL, a, note},
 #define SC_NONE(nr, nm, a, note)    [nr] = {#nm, NULL, SC_STATUS_NONE, a, note},
 #include "sentry/syscalls/syscalls.def"

@@ -16,7 +16,7 @@ typedef long (*syscall_fn)(struct task *t, const uint64_t a[6]);
 
 struct syscall_entry {
 	const char *name; /* NULL: no syscall has this number */
-	syscall_fn fn;    /* NULL: unimplemented, the guest gets ENOSYS */
+	syscall_fn fn;	  /* NULL: unimplemented, the guest gets ENOSYS */
 	enum sc_status status;
 	const char *args; /* strace format: one character per argument, see sentry/strace.h */
 	const char *note;
@@ -35,7 +35,7 @@ void syscall_dispatch(struct task *t);
 #define SYSCALL_REGS_SET (-100000L)
 
 /* Declarations of every handler the table names. */
-#define SC_FULL(nr, name, args)          long sys_##name(struct task *t, const uint64_t a[6]);
+#define SC_FULL(nr, name, args)		 long sys_##name(struct task *t, const uint64_t a[6]);
 #define SC_PARTIAL(nr, name, args, note) long sys_##name(struct task *t, const uint64_t a[6]);
 #define SC_NONE(nr, name, args, note)
 #include "sentry/syscalls/syscalls.def"

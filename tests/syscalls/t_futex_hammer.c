@@ -11,15 +11,15 @@
 #include <time.h>
 
 #define NTHREADS 64
-#define NINC 2000
-#define NPING 1000
+#define NINC	 2000
+#define NPING	 1000
 #define NWAITERS 16
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static long counter;
 
-static long futex(atomic_int *uaddr, int op, int val, const struct timespec *ts,
-		  atomic_int *uaddr2, int val3)
+static long futex(atomic_int *uaddr, int op, int val, const struct timespec *ts, atomic_int *uaddr2,
+		  int val3)
 {
 	return syscall(SYS_futex, uaddr, op, val, ts, uaddr2, val3);
 }
@@ -102,14 +102,14 @@ int main(void)
 	EXPECT_VAL("futex_wake_no_waiters", futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 0);
 	EXPECT_VAL("futex_wake_shared_no_waiters", futex(&word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0),
 		   0);
-	EXPECT_ERR("futex_cmp_requeue_wrong_val3",
-		   futex(&word, FUTEX_CMP_REQUEUE_PRIVATE, 1, (struct timespec *)(long)INT_MAX,
-			 &other, 6),
-		   EAGAIN);
-	EXPECT_VAL("futex_cmp_requeue_right_val3_no_waiters",
-		   futex(&word, FUTEX_CMP_REQUEUE_PRIVATE, 1, (struct timespec *)(long)INT_MAX,
-			 &other, 5),
-		   0);
+	EXPECT_ERR(
+	    "futex_cmp_requeue_wrong_val3",
+	    futex(&word, FUTEX_CMP_REQUEUE_PRIVATE, 1, (struct timespec *)(long)INT_MAX, &other, 6),
+	    EAGAIN);
+	EXPECT_VAL(
+	    "futex_cmp_requeue_right_val3_no_waiters",
+	    futex(&word, FUTEX_CMP_REQUEUE_PRIVATE, 1, (struct timespec *)(long)INT_MAX, &other, 5),
+	    0);
 
 	pthread_t w[NWAITERS];
 	for (int i = 0; i < NWAITERS; i++)

@@ -93,9 +93,11 @@ int main(void)
 	/* argv and envp arrive as given. */
 	char *env_argv[] = {"env", NULL};
 	char *small_env[] = {"A=1", "B=two words", "EMPTY=", NULL};
-	print_status("env_status", run(PLAIN, "/usr/bin/env", env_argv, small_env, out, sizeof(out)));
+	print_status("env_status",
+		     run(PLAIN, "/usr/bin/env", env_argv, small_env, out, sizeof(out)));
 	printf("env_output: [%s]\n", out);
-	print_status("env_empty_status", run(PLAIN, "/usr/bin/env", env_argv, env0, out, sizeof(out)));
+	print_status("env_empty_status",
+		     run(PLAIN, "/usr/bin/env", env_argv, env0, out, sizeof(out)));
 	printf("env_empty_output: [%s]\n", out);
 	char *sh_args[] = {"sh", "-c", "echo \"$0|$1|$2|$#|$FOO\"", "zero", "one", "t w o", NULL};
 	char *foo_env[] = {"FOO=bar", NULL};
@@ -131,16 +133,20 @@ int main(void)
 
 	/* Handled signals become default, ignored ones stay ignored, the mask is kept. */
 	char *sh_kill[] = {"sh", "-c", "kill -USR1 $$; echo survived", NULL};
-	print_status("handled_becomes_default", run(HANDLE_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
+	print_status("handled_becomes_default",
+		     run(HANDLE_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
 	printf("handled_output: [%s]\n", out);
-	print_status("ignored_stays_ignored", run(IGNORE_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
+	print_status("ignored_stays_ignored",
+		     run(IGNORE_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
 	printf("ignored_output: [%s]\n", out);
-	print_status("blocked_stays_blocked", run(BLOCK_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
+	print_status("blocked_stays_blocked",
+		     run(BLOCK_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
 	printf("blocked_output: [%s]\n", out);
 
 	/* A #! script (debianutils' which is "#! /bin/sh"), reached through two symlinks. */
 	char *which_ok[] = {"which", "/bin/sh", NULL};
-	print_status("script_which_status", run(PLAIN, "/usr/bin/which", which_ok, envp, out, sizeof(out)));
+	print_status("script_which_status",
+		     run(PLAIN, "/usr/bin/which", which_ok, envp, out, sizeof(out)));
 	printf("script_which_output: %s", out);
 	char *which_missing[] = {"which", "/no/such/program", NULL};
 	print_status("script_which_missing_status",

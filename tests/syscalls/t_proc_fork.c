@@ -145,7 +145,8 @@ int main(void)
 	memset(&si, 0, sizeof(si));
 	EXPECT_VAL("waitid", waitid(P_PID, pid, &si, WEXITED), 0);
 	EXPECT_TRUE("waitid_si_pid", si.si_pid == pid);
-	EXPECT_TRUE("waitid_si_code_cld_exited", si.si_code == CLD_EXITED && si.si_signo == SIGCHLD);
+	EXPECT_TRUE("waitid_si_code_cld_exited",
+		    si.si_code == CLD_EXITED && si.si_signo == SIGCHLD);
 	EXPECT_VAL("waitid_si_status", si.si_status, 3);
 	EXPECT_ERR("waitid_after_reap", waitid(P_PID, pid, &si, WEXITED), ECHILD);
 	OK(close(p[1]));
@@ -159,8 +160,8 @@ int main(void)
 	int st1 = st;
 	pid_t r2 = wait4(-1, &st, 0, NULL);
 	EXPECT_TRUE("wait_any_got_both", (r1 == a && r2 == b) || (r1 == b && r2 == a));
-	EXPECT_TRUE("wait_any_statuses", WEXITSTATUS(r1 == a ? st1 : st) == 11 &&
-					     WEXITSTATUS(r1 == a ? st : st1) == 12);
+	EXPECT_TRUE("wait_any_statuses",
+		    WEXITSTATUS(r1 == a ? st1 : st) == 11 && WEXITSTATUS(r1 == a ? st : st1) == 12);
 	EXPECT_ERR("wait_any_none_left", wait4(-1, &st, 0, NULL), ECHILD);
 	if ((a = xfork()) == 0)
 		_exit(21);

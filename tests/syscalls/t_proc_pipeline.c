@@ -79,7 +79,8 @@ int main(void)
 	OK(pipe2(p, O_CLOEXEC));
 	OK(pipe2(q, O_CLOEXEC));
 	OK(pipe2(r, O_CLOEXEC));
-	pid_t a = stage((char *[]){"/usr/bin/printf", "pear\\napple\\nfig\\nbanana\\n", NULL}, -1, p[1]);
+	pid_t a =
+	    stage((char *[]){"/usr/bin/printf", "pear\\napple\\nfig\\nbanana\\n", NULL}, -1, p[1]);
 	pid_t b = stage((char *[]){"/usr/bin/sort", NULL}, p[0], q[1]);
 	pid_t c = stage((char *[]){"/usr/bin/head", "-n", "2", NULL}, q[0], r[1]);
 	OK(close(p[0]));

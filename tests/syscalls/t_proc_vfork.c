@@ -86,7 +86,8 @@ int main(void)
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_addclose(&fa, p[0]);
 	char *echo2_argv[] = {"echo", "through", "a pipe", NULL};
-	EXPECT_VAL("posix_spawn_dup2", posix_spawn(&pid, "/bin/echo", &fa, NULL, echo2_argv, environ), 0);
+	EXPECT_VAL("posix_spawn_dup2",
+		   posix_spawn(&pid, "/bin/echo", &fa, NULL, echo2_argv, environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
 	OK(close(p[1]));
 	size_t n = 0;

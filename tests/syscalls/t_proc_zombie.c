@@ -105,7 +105,7 @@ int main(void)
 	EXPECT_TRUE("grandchild_parent_is_child", r[0] == 'y');
 	EXPECT_ERR("grandchild_not_our_child", waitpid(g, &st, WNOHANG), ECHILD);
 	OK(close(hold[0]));
-	OK(close(hold[1])); /* the child exits */
+	OK(close(hold[1]));		     /* the child exits */
 	CHECK_EQ(waitpid(pid, &st, 0), pid); /* reparenting is done when the child is waitable */
 	EXPECT_TRUE("child_exited", WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	OK(close(go[1])); /* EOF: the grandchild goes on */

@@ -22,9 +22,19 @@ static void ev(char c)
 	events[nev++] = c;
 	events[nev] = 0;
 }
-static void h_count(int sig) { count++; global_val = 42; }
-static void h_info(int sig, siginfo_t *si, void *uc) { got = *si; }
-static void h_log(int sig) { ev(sig == SIGUSR1 ? 'h' : '2'); }
+static void h_count(int sig)
+{
+	count++;
+	global_val = 42;
+}
+static void h_info(int sig, siginfo_t *si, void *uc)
+{
+	got = *si;
+}
+static void h_log(int sig)
+{
+	ev(sig == SIGUSR1 ? 'h' : '2');
+}
 static void h_nested(int sig)
 {
 	if (++depth > max_depth)
@@ -79,8 +89,11 @@ static void seti(int sig, void (*h)(int, siginfo_t *, void *), int flags)
 }
 static const char *code_name(int c)
 {
-	return c == SI_USER ? "SI_USER" : c == SI_TKILL ? "SI_TKILL" : c == SEGV_ACCERR ? "SEGV_ACCERR"
-	       : c == SEGV_MAPERR ? "SEGV_MAPERR" : "other";
+	return c == SI_USER	  ? "SI_USER"
+	       : c == SI_TKILL	  ? "SI_TKILL"
+	       : c == SEGV_ACCERR ? "SEGV_ACCERR"
+	       : c == SEGV_MAPERR ? "SEGV_MAPERR"
+				  : "other";
 }
 
 int main(void)
@@ -100,7 +113,8 @@ int main(void)
 
 	seti(SIGUSR1, h_info, 0);
 	OK(kill(getpid(), SIGUSR1));
-	printf("kill_si_signo: %s si_code: %s\n", sigabbrev_np(got.si_signo), code_name(got.si_code));
+	printf("kill_si_signo: %s si_code: %s\n", sigabbrev_np(got.si_signo),
+	       code_name(got.si_code));
 	EXPECT_TRUE("kill_si_pid_si_uid", got.si_pid == getpid() && got.si_uid == getuid());
 	OK(raise(SIGUSR1));
 	printf("raise_si_code: %s\n", code_name(got.si_code));
@@ -137,7 +151,8 @@ int main(void)
 	printf("sa_mask_order: %s\n", events);
 	EXPECT_TRUE("in_handler_mask_has_sig_and_sa_mask", in_mask_usr1 && in_mask_usr2);
 	OK(sigprocmask(SIG_BLOCK, NULL, &cur));
-	EXPECT_TRUE("mask_restored_after", !sigismember(&cur, SIGUSR1) && !sigismember(&cur, SIGUSR2));
+	EXPECT_TRUE("mask_restored_after",
+		    !sigismember(&cur, SIGUSR1) && !sigismember(&cur, SIGUSR2));
 
 	alt = mmap(NULL, altsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(alt != MAP_FAILED);

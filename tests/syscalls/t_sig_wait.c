@@ -32,8 +32,10 @@ static void timer_ms(int ms, int interval_ms)
 
 static const char *code_name(int c)
 {
-	return c == SI_USER ? "SI_USER" : c == SI_TKILL ? "SI_TKILL" : c == CLD_EXITED ? "CLD_EXITED"
-									 : "other";
+	return c == SI_USER	 ? "SI_USER"
+	       : c == SI_TKILL	 ? "SI_TKILL"
+	       : c == CLD_EXITED ? "CLD_EXITED"
+				 : "other";
 }
 
 int main(void)
@@ -57,7 +59,8 @@ int main(void)
 	OK(sigprocmask(SIG_BLOCK, &usr1, NULL));
 	OK(kill(getpid(), SIGUSR1));
 	OK(sigpending(&set_));
-	EXPECT_TRUE("pending_usr1_only", sigismember(&set_, SIGUSR1) && !sigismember(&set_, SIGUSR2));
+	EXPECT_TRUE("pending_usr1_only",
+		    sigismember(&set_, SIGUSR1) && !sigismember(&set_, SIGUSR2));
 	EXPECT_VAL("handler_not_yet_run", handled, 0);
 	EXPECT_ERR("sigsuspend_pending", sigsuspend(&none), EINTR);
 	EXPECT_VAL("handler_ran_in_sigsuspend", handled, 1);
@@ -87,8 +90,8 @@ int main(void)
 	EXPECT_TRUE("si_pid_is_self", si.si_pid == getpid());
 	EXPECT_ERR("sigtimedwait_nothing_10ms", sigtimedwait(&usr2, &si, &ten_ms), EAGAIN);
 	EXPECT_ERR("sigtimedwait_nothing_zero", sigtimedwait(&usr2, &si, &zero), EAGAIN);
-	EXPECT_ERR("sigtimedwait_bad_setsize",
-		   syscall(SYS_rt_sigtimedwait, &usr2, &si, &zero, 4), EINVAL);
+	EXPECT_ERR("sigtimedwait_bad_setsize", syscall(SYS_rt_sigtimedwait, &usr2, &si, &zero, 4),
+		   EINVAL);
 	/* Standard signals coalesce, real-time ones queue; the lowest number comes first. */
 	for (int i = 0; i < 3; i++) {
 		OK(kill(getpid(), SIGUSR2));
@@ -112,7 +115,8 @@ int main(void)
 	OK(kill(getpid(), SIGUSR2));
 	EXPECT_VAL("sigwaitinfo_pending", sigwaitinfo(&usr2, &si), SIGUSR2);
 
-	/* A signal from a child, and SIGCHLD when it exits (2 s timeouts: fail rather than hang). */
+	/* A signal from a child, and SIGCHLD when it exits (2 s timeouts: fail rather than hang).
+	 */
 	sigset_t chld;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -160,7 +164,7 @@ int main(void)
 	struct itimerval cur;
 	OK(getitimer(ITIMER_REAL, &cur));
 	EXPECT_TRUE("getitimer_sees_alarm", cur.it_value.tv_sec >= 4 && cur.it_value.tv_sec <= 5 &&
-						    cur.it_interval.tv_sec == 0);
+						cur.it_interval.tv_sec == 0);
 	EXPECT_VAL("alarm_0_returns_remaining", alarm(0), 5);
 	EXPECT_VAL("alarm_0_again", alarm(0), 0);
 	OK(getitimer(ITIMER_REAL, &cur));

@@ -76,9 +76,10 @@ int main(void)
 	EXPECT_VAL("join_return_values_sum", retsum, 140);
 	for (int i = 0; i < N; i++) {
 		long n = 1000L * (i + 1);
-		printf("thread %d: sum %ld tid_differs %d pid_same %d tls_initial %d tls_after %ld\n", i,
-		       results[i].sum, results[i].tid_differs, results[i].pid_same,
-		       results[i].tls_initial, results[i].tls_after);
+		printf(
+		    "thread %d: sum %ld tid_differs %d pid_same %d tls_initial %d tls_after %ld\n",
+		    i, results[i].sum, results[i].tid_differs, results[i].pid_same,
+		    results[i].tls_initial, results[i].tls_after);
 		CHECK_EQ(results[i].sum, n * (n + 1) / 2);
 	}
 	int distinct = 1;
