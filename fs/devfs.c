@@ -225,15 +225,5 @@ int devfs_mount(struct mount **out)
 	struct inode *ino = dev_inode(&nodes[0]);
 	if (!ino)
 		return -ENOMEM;
-	struct dentry *root = dentry_new_root(ino);
-	if (!root) {
-		inode_put(ino);
-		return -ENOMEM;
-	}
-	*out = mount_new(root, 0);
-	if (!*out) {
-		dentry_put(root);
-		return -ENOMEM;
-	}
-	return 0;
+	return mount_from_root_inode(ino, 0, out);
 }

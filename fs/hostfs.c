@@ -343,7 +343,6 @@ int hostfs_mount(const char *host_root, bool readonly, struct mount **out)
 	struct stat st;
 	struct host_inode *hi;
 	struct inode *ino;
-	struct dentry *root;
 	int fd;
 
 	if (!readonly)
@@ -371,15 +370,5 @@ int hostfs_mount(const char *host_root, bool readonly, struct mount **out)
 	}
 	/* Inode number 0 marks the root for is_pseudo_fs; stat reports the host's number. */
 	ino->ino = 0;
-	root = dentry_new_root(ino);
-	if (!root) {
-		inode_put(ino);
-		return -ENOMEM;
-	}
-	*out = mount_new(root, readonly ? MS_RDONLY : 0);
-	if (!*out) {
-		dentry_put(root);
-		return -ENOMEM;
-	}
-	return 0;
+	return mount_from_root_inode(ino, readonly ? MS_RDONLY : 0, out);
 }

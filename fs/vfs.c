@@ -99,6 +99,21 @@ struct mount *mount_new(struct dentry *root, unsigned flags)
 	return m;
 }
 
+int mount_from_root_inode(struct inode *ino, unsigned flags, struct mount **out)
+{
+	struct dentry *root = dentry_new_root(ino);
+	if (!root) {
+		inode_put(ino);
+		return -ENOMEM;
+	}
+	*out = mount_new(root, flags);
+	if (!*out) {
+		dentry_put(root);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static void mount_get(struct mount *m)
 {
 	ref_inc(&m->refs);

@@ -128,6 +128,8 @@ void dentry_get(struct dentry *d);
 void dentry_put(struct dentry *d);
 
 struct mount *mount_new(struct dentry *root, unsigned flags);
+/* A new mount whose root is ino (its reference passes to the mount); 0 or -ENOMEM. */
+int mount_from_root_inode(struct inode *ino, unsigned flags, struct mount **out);
 void path_get(const struct path *p);
 void path_put(struct path *p);
 

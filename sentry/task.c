@@ -89,20 +89,7 @@ void task_exit_group(struct task *t, int wait_status)
  * file is written by the sandbox). */
 static bool sig_dumps_core(int sig)
 {
-	switch (sig) {
-	case SIGQUIT:
-	case SIGILL:
-	case SIGTRAP:
-	case SIGABRT:
-	case SIGBUS:
-	case SIGFPE:
-	case SIGSEGV:
-	case SIGSYS:
-	case SIGXCPU:
-	case SIGXFSZ:
-		return true;
-	}
-	return false;
+	return signal_default_action(sig) == SIG_DFL_CORE;
 }
 
 /* A synchronous fault: the signal is forced (Linux's force_sig_fault) and then handled like

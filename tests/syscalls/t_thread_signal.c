@@ -67,11 +67,13 @@ static void *sleeper(void *arg)
 static void *waiter(void *arg)
 {
 	sigset_t s;
-	int sig = 0;
+	siginfo_t si;
+	struct timespec limit = {10, 0}; /* fail rather than hang if the signal never comes */
 	sigemptyset(&s);
 	sigaddset(&s, SIGHUP);
 	sem_post(&ready);
-	CHECK_EQ(sigwait(&s, &sig), 0);
+	int sig = OK(sigtimedwait(&s, &si, &limit));
+	CHECK_EQ(si.si_code, SI_USER);
 	return (void *)(long)sig;
 }
 static void *faulter(void *arg)
