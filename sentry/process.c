@@ -132,11 +132,14 @@ out:
 
 struct task *process_signal_target(struct process *p, int sig)
 {
+	/* A thread in sigtimedwait for sig counts as accepting it, as in Linux (which unblocks
+	 * the waited-for signals for the time of the wait). */
+	uint64_t bit = 1ULL << (sig - 1);
 	for (struct task *t = p->threads; t; t = t->next_thread) {
 		pthread_mutex_lock(&t->sig_lock);
-		bool blocked = t->sigmask & (1ULL << (sig - 1));
+		bool accepts = !(t->sigmask & bit) || (t->sigwait_set & bit);
 		pthread_mutex_unlock(&t->sig_lock);
-		if (!blocked)
+		if (accepts)
 			return t;
 	}
 	return p->task;

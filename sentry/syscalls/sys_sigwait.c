@@ -54,6 +54,20 @@ static int dequeue(struct task *t, uint64_t set, siginfo_t *info)
 	pthread_mutex_lock(&t->sig_lock);
 	int sig = signal_dequeue(t, set, info);
 	pthread_mutex_unlock(&t->sig_lock);
+	if (sig || !t->proc)
+		return sig;
+	/* A process-directed signal that arrived before the wait may be parked on a sibling
+	 * that blocks it (there is no process-wide pending set yet): take it from there. */
+	struct sandbox *sb = t->sb;
+	pthread_mutex_lock(&sb->lock);
+	for (struct task *o = t->proc->threads; o && !sig; o = o->next_thread) {
+		if (o == t)
+			continue;
+		pthread_mutex_lock(&o->sig_lock);
+		sig = signal_dequeue(o, set & o->sigmask, info);
+		pthread_mutex_unlock(&o->sig_lock);
+	}
+	pthread_mutex_unlock(&sb->lock);
 	return sig;
 }
 
