@@ -4,7 +4,7 @@ BUILD     ?= build
 ASAN_DIR  ?= build-asan
 CMAKE_OPT ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build build-asan demo test test-fast bench format clean
+.PHONY: all deps build build-asan demo test test-fast bench fuzz format clean
 
 all: build
 
@@ -38,6 +38,13 @@ demo: build
 test: build build-asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) -L sanitize
+
+# Coverage-guided fuzzing of the ELF parser with libFuzzer (clang), 60 s.
+fuzz: deps
+	mkdir -p $(BUILD)/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. sentry/elf.c tests/fuzz/fuzz_elf.c \
+		-lelf -o $(BUILD)/fuzz/fuzz_elf
+	$(BUILD)/fuzz/fuzz_elf -max_total_time=60
 
 bench: build
 	./bench/run.sh

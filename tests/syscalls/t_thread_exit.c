@@ -95,6 +95,12 @@ static void *raw_exit(void *arg)
 	syscall(SYS_exit, (long)arg);
 	return NULL;
 }
+static void *raw_exit_later(void *arg)
+{
+	sleep_ms(30);
+	syscall(SYS_exit, (long)arg);
+	return NULL;
+}
 static void *ret_later(void *arg)
 {
 	sleep_ms(30);
@@ -140,5 +146,12 @@ int main(void)
 		_exit(99);
 	}
 	print_status("raw_exits_main_last", pid);
+	if ((pid = xfork()) == 0) {
+		pthread_t t;
+		pthread_create(&t, NULL, raw_exit_later, (void *)8L);
+		syscall(SYS_exit, 6); /* main first: the status is the last thread's */
+		_exit(99);
+	}
+	print_status("raw_exits_main_first", pid);
 	return done();
 }
