@@ -81,6 +81,8 @@ int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, stru
 	if (!sb->domainname[0])
 		strcpy(sb->domainname, "(none)");
 	clock_gettime(CLOCK_MONOTONIC, &sb->boot_time);
+	if (sched_getaffinity(0, sizeof(sb->cpus), &sb->cpus) < 0)
+		CPU_ZERO(&sb->cpus);
 
 	t->mm = mm_new();
 	t->fdt = fd_table_new();

@@ -9,6 +9,7 @@
 #define CVISOR_TASK_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -97,6 +98,7 @@ struct sandbox {
 	char hostname[65];
 	char domainname[65];
 	struct timespec boot_time; /* CLOCK_MONOTONIC at sandbox start: uptime in sysinfo, /proc */
+	cpu_set_t cpus;            /* the CPUs the sandbox started with: the guest's affinity */
 
 	/* The process table (sentry/process.c), under lock. */
 	pthread_mutex_t lock;

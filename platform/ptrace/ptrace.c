@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -63,6 +64,44 @@ static uint64_t gadget_clone(void)
 static uint64_t gadget_park(void)
 {
 	return gadget_syscall() + 48;
+}
+
+/*
+ * Each guest thread and its Sentry thread (the tracer) run on one CPU: every syscall is a
+ * hand-off between the two, and a hand-off across CPUs costs a cross-CPU wake-up each way
+ * (measured here: getppid 47 us unpinned, 11.5 us pinned; bench/run.sh). Pairs are spread
+ * round-robin over the CPUs cvisor was started with, so threads still run in parallel.
+ */
+static cpu_set_t start_cpus;
+static int start_ncpus;
+static pthread_once_t cpus_once = PTHREAD_ONCE_INIT;
+static unsigned next_cpu;
+
+static void cpus_init(void)
+{
+	if (sched_getaffinity(0, sizeof(start_cpus), &start_cpus) < 0)
+		CPU_ZERO(&start_cpus);
+	start_ncpus = CPU_COUNT(&start_cpus);
+}
+
+static void pin_pair(pid_t stub_tid)
+{
+	pthread_once(&cpus_once, cpus_init);
+	if (start_ncpus < 2)
+		return;
+	unsigned k = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % (unsigned)start_ncpus;
+	int cpu = -1;
+	for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+		if (CPU_ISSET(c, &start_cpus) && k-- == 0)
+			cpu = c;
+	if (cpu < 0)
+		return;
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	/* Best effort: a failure only costs speed. */
+	if (sched_setaffinity(0, sizeof(one), &one) == 0)
+		sched_setaffinity(stub_tid, sizeof(one), &one);
 }
 
 static struct pl_thread *thread_new(pid_t tid, pid_t pid, struct pl_as *as)
@@ -213,6 +252,7 @@ static int pt_as_create(struct pl_as **out_as, struct pl_thread **out_th)
 	err = tidy_stub(th);
 	if (err < 0)
 		goto fail;
+	pin_pair(pid);
 	*out_as = as;
 	*out_th = th;
 	return 0;
@@ -298,6 +338,7 @@ static int pt_adopt(struct pl_child *child, struct pl_thread **out)
 		free(th);
 		return (int)r;
 	}
+	pin_pair(tid);
 	*out = th;
 	return 0;
 }

@@ -219,6 +219,10 @@ long sys_sched_getaffinity(struct task *t, const uint64_t a[6])
 	n = syscall(SYS_sched_getaffinity, 0, use, mask);
 	if (n < 0)
 		return -errno;
+	/* The lengths are the host's answer; the CPUs are the sandbox's, as it started: the
+	 * Sentry pins its own threads (platform/ptrace), which is no business of the guest. */
+	memset(mask, 0, sizeof(mask));
+	memcpy(mask, &t->sb->cpus, (size_t)n < sizeof(t->sb->cpus) ? (size_t)n : sizeof(t->sb->cpus));
 	/* The kernel checks the length before it looks the pid up. */
 	if (!is_self(t, pid))
 		return -ESRCH;
