@@ -4,9 +4,11 @@
  *
  * One lock and one condition serve every futex of the Sentry: a wake marks its waiters and
  * broadcasts, each waiter checks its own mark. Simple and correct; the thundering herd is the
- * price until it shows in a benchmark. Keys: (address space, address) for private futexes;
- * shared ones key on the address alone (processes sharing memory at different addresses do not
- * meet: a documented limit). FUTEX_WAKE_OP's read-modify-write of the second word is not
+ * price until it shows in a benchmark. Keys are (address space, address) for private and
+ * shared futexes alike: the Sentry does not yet know which pages two processes share, and an
+ * address alone would let a wake meant for one process (a thread exit's CLEARTID) be spent on
+ * a waiter at the same address in a forked sibling. So futexes shared between processes
+ * (process-shared mutexes in MAP_SHARED memory) do not work yet: a documented limit. FUTEX_WAKE_OP's read-modify-write of the second word is not
  * atomic against guest threads running at that moment (also documented).
  */
 #define _GNU_SOURCE
@@ -68,7 +70,8 @@ static void fq_init(void)
 
 static const void *key_mm(struct task *t, bool shared)
 {
-	return shared ? NULL : (const void *)t->mm;
+	(void)shared; /* see the file comment */
+	return (const void *)t->mm;
 }
 
 static void fq_remove(struct futex_waiter *w)
@@ -135,7 +138,6 @@ void futex_wake_addr(struct task *t, uint64_t addr, int n)
 	pthread_once(&fq_once, fq_init);
 	pthread_mutex_lock(&fq_lock);
 	fq_wake(key_mm(t, false), addr, n, FUTEX_BITSET_MATCH_ANY);
-	fq_wake(NULL, addr, n, FUTEX_BITSET_MATCH_ANY);
 	pthread_mutex_unlock(&fq_lock);
 }
 

@@ -61,13 +61,3 @@ long sys_getresgid(struct task *t, const uint64_t a[6])
 {
 	return put_three_ids(t, a, t->cred.rgid, t->cred.egid, t->cred.sgid);
 }
-
-/* The guest has no supplementary groups yet: any size >= 0 fits all zero of them, so the
- * list is never written (as in the kernel, which copies only ngroups entries). */
-long sys_getgroups(struct task *t, const uint64_t a[6])
-{
-	int size = (int)a[0];
-	if (size < 0)
-		return -EINVAL;
-	return 0;
-}

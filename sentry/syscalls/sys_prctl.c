@@ -26,9 +26,9 @@
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
 
-#define CAP_LAST_CAP_GUEST 40	       /* CAP_CHECKPOINT_RESTORE, the last one of Linux 6.x */
-#define GUEST_NSIG	   64	       /* valid_signal(): 0.._NSIG */
-#define DEFAULT_SLACK_NS   50000ULL    /* init_task's timer_slack_ns */
+#define CAP_LAST_CAP_GUEST 40	      /* CAP_CHECKPOINT_RESTORE, the last one of Linux 6.x */
+#define GUEST_NSIG	   64	      /* valid_signal(): 0.._NSIG */
+#define DEFAULT_SLACK_NS   50000ULL   /* init_task's timer_slack_ns */
 #define ATTR_TABLE_MAX	   (1U << 20) /* beyond any pids limit: a bound, never reached */
 
 struct thread_attr {
@@ -65,7 +65,8 @@ static const struct thread_attr *thread_attr_find(const struct task *t)
 static const struct proc_attr *proc_attr_find(const struct task *t)
 {
 	for (size_t i = 0; i < npattrs; i++)
-		if (pattrs[i].sb == t->sb && pattrs[i].tgid == t->tgid && pattrs[i].owner == t->proc)
+		if (pattrs[i].sb == t->sb && pattrs[i].tgid == t->tgid &&
+		    pattrs[i].owner == t->proc)
 			return &pattrs[i];
 	return NULL;
 }
@@ -73,7 +74,8 @@ static const struct proc_attr *proc_attr_find(const struct task *t)
 /* A thread's attributes, Linux's defaults when it has never set any. */
 static struct thread_attr thread_attr_get(const struct task *t)
 {
-	struct thread_attr a = {.sb = t->sb, .tid = t->tid, .owner = t, .timer_slack = DEFAULT_SLACK_NS};
+	struct thread_attr a = {
+	    .sb = t->sb, .tid = t->tid, .owner = t, .timer_slack = DEFAULT_SLACK_NS};
 	pthread_mutex_lock(&attr_lock);
 	const struct thread_attr *e = thread_attr_find(t);
 	if (e)

@@ -29,13 +29,13 @@
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
 
-#define MIN_NICE	    (-20)
-#define MAX_NICE	    19
-#define MAX_RT_PRIO	    100
-#define SCHED_DEADLINE_K    6
-#define RESET_ON_FORK	    0x40000000
-#define SCHED_TABLE_MAX	    (1U << 20)
-#define AFFINITY_MAX_BYTES  1024U /* NR_CPUS <= 8192 on x86_64 */
+#define MIN_NICE	   (-20)
+#define MAX_NICE	   19
+#define MAX_RT_PRIO	   100
+#define SCHED_DEADLINE_K   6
+#define RESET_ON_FORK	   0x40000000
+#define SCHED_TABLE_MAX	   (1U << 20)
+#define AFFINITY_MAX_BYTES 1024U /* NR_CPUS <= 8192 on x86_64 */
 
 struct sched_attr_rec {
 	struct sandbox *sb;
@@ -87,7 +87,8 @@ static int rec_put(struct sandbox *sb, const struct sched_attr_rec *r)
 	if (!e && nrecs == caprecs) {
 		size_t j = 0;
 		for (size_t i = 0; i < nrecs; i++)
-			if (recs[i].sb != sb || process_find_thread(sb, recs[i].tid) == recs[i].owner)
+			if (recs[i].sb != sb ||
+			    process_find_thread(sb, recs[i].tid) == recs[i].owner)
 				recs[j++] = recs[i];
 		nrecs = j;
 	}
@@ -131,7 +132,7 @@ static bool nice_allowed(const struct task *p, int nice)
 
 /* Linux 6.x: the mask is copied first (a short one is zero-extended, a long one cut to
  * cpumask_size()), then the pid (ESRCH), the owner (EPERM), and the mask must leave at least
- * one CPU the caller may use (EINVAL). The mask is accepted, not enforced. */
+ * one CPU of the sandbox's set (EINVAL). The mask is accepted, not enforced. */
 long sys_sched_setaffinity(struct task *t, const uint64_t a[6])
 {
 	pid_t pid = (pid_t)a[0];
@@ -156,9 +157,11 @@ long sys_sched_setaffinity(struct task *t, const uint64_t a[6])
 	if (err)
 		return err;
 
+	/* The guest's view is the CPUs the sandbox started with (the Sentry pins its own
+	 * threads, so its current affinity is not the guest's). */
 	bool any = false;
-	for (size_t i = 0; i < (size_t)size / 8; i++)
-		any |= (want[i] & host[i]) != 0;
+	for (int cpu = 0; cpu < CPU_SETSIZE && cpu < size * 8; cpu++)
+		any |= CPU_ISSET(cpu, &t->sb->cpus) && (want[cpu / 64] >> (cpu % 64) & 1);
 	return any ? 0 : -EINVAL;
 }
 
@@ -166,8 +169,8 @@ long sys_sched_setaffinity(struct task *t, const uint64_t a[6])
 
 struct prio_op {
 	bool set;
-	int nice;	/* set: the new value */
-	long result;	/* -ESRCH until a thread matches; get: the highest 20 - nice */
+	int nice;    /* set: the new value */
+	long result; /* -ESRCH until a thread matches; get: the highest 20 - nice */
 };
 
 /* The kernel's set_one_prio / the loop body of getpriority. Caller holds sb->lock. */
@@ -179,8 +182,7 @@ static void prio_one(struct task *t, struct task *p, struct prio_op *op)
 			op->result = 20 - r.nice;
 		return;
 	}
-	if (p->cred.ruid != t->cred.euid && p->cred.euid != t->cred.euid &&
-	    !capable_sys_nice(t)) {
+	if (p->cred.ruid != t->cred.euid && p->cred.euid != t->cred.euid && !capable_sys_nice(t)) {
 		op->result = -EPERM;
 		return;
 	}
@@ -285,8 +287,9 @@ static long set_scheduler(struct task *t, pid_t pid, int policy, uint64_t uparam
 		goto out;
 	}
 	bool priv = capable_sys_nice(t);
-	if (!priv && ((r.policy == SCHED_IDLE && policy != SCHED_IDLE && !nice_allowed(p, r.nice)) ||
-		      !same_owner(t, p) || (r.reset_on_fork && !reset))) {
+	if (!priv &&
+	    ((r.policy == SCHED_IDLE && policy != SCHED_IDLE && !nice_allowed(p, r.nice)) ||
+	     !same_owner(t, p) || (r.reset_on_fork && !reset))) {
 		err = -EPERM;
 		goto out;
 	}
