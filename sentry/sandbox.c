@@ -131,9 +131,16 @@ fail:
 int sandbox_run_init(struct task *init)
 {
 	struct sandbox *sb = init->sb;
-	int status = task_run(init);
-	init->exit_status = status;
+	struct process *p = init->proc;
+	task_run(init);
 	task_finish(init);
+	/* The sandbox's status is init's process's: its other threads may still run (the main
+	 * thread called pthread_exit), or the group's status may come from another thread. */
+	pthread_mutex_lock(&sb->lock);
+	while (p->state != PROC_ZOMBIE)
+		pthread_cond_wait(&sb->child_cv, &sb->lock);
+	int status = p->wait_status;
+	pthread_mutex_unlock(&sb->lock);
 	/* As when the init of a pid namespace dies: everyone else is killed. */
 	process_kill_all_but_init(sb, SIGKILL);
 	process_wait_all_gone(sb);

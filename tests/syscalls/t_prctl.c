@@ -5,8 +5,7 @@
 
 #include <sys/prctl.h>
 
-static long pr(int option, unsigned long a2, unsigned long a3, unsigned long a4,
-	       unsigned long a5)
+static long pr(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
 {
 	return syscall(SYS_prctl, option, a2, a3, a4, a5);
 }
