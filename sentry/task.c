@@ -41,6 +41,8 @@ int task_init_common(struct task *t)
 void task_finish(struct task *t)
 {
 	bool last = !t->proc || process_thread_leave(t);
+	if (!last && t->th)
+		futex_exit_robust_list(t);
 	if (!last && t->clear_child_tid && t->th) {
 		/* CLONE_CHILD_CLEARTID: pthread_join waits on this word. */
 		uint32_t zero = 0;

@@ -376,3 +376,45 @@ long sys_futex(struct task *t, const uint64_t a[6])
 		return -ENOSYS;
 	}
 }
+
+/* At a thread's exit, the robust futexes it still holds are marked FUTEX_OWNER_DIED and one
+ * waiter of each is woken, as Linux's exit_robust_list: the list lives in guest memory and is
+ * hostile, so every read is checked and the walk is bounded (ROBUST_LIST_LIMIT). */
+#define ROBUST_LIST_LIMIT 2048
+
+static void robust_release(struct task *t, uint64_t uaddr)
+{
+	uint32_t v;
+	if (uaddr % 4 || copy_from_guest(t, &v, uaddr, sizeof(v)) < 0)
+		return;
+	if ((v & FUTEX_TID_MASK) != (uint32_t)t->tid)
+		return;
+	uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+	pthread_once(&fq_once, fq_init);
+	pthread_mutex_lock(&fq_lock);
+	if (copy_to_guest(t, uaddr, &nv, sizeof(nv)) == 0 && (v & FUTEX_WAITERS))
+		fq_wake(key_mm(t, false), uaddr, 1, FUTEX_BITSET_MATCH_ANY);
+	pthread_mutex_unlock(&fq_lock);
+}
+
+void futex_exit_robust_list(struct task *t)
+{
+	struct {
+		uint64_t next;
+		int64_t futex_offset;
+		uint64_t pending;
+	} head;
+	if (!t->robust_list || copy_from_guest(t, &head, t->robust_list, sizeof(head)) < 0)
+		return;
+	uint64_t entry = head.next;
+	for (int n = 0; entry && entry != t->robust_list && n < ROBUST_LIST_LIMIT; n++) {
+		uint64_t next;
+		if (copy_from_guest(t, &next, entry & ~1ULL, sizeof(next)) < 0)
+			return;
+		if ((entry & ~1ULL) != head.pending)
+			robust_release(t, (entry & ~1ULL) + (uint64_t)head.futex_offset);
+		entry = next;
+	}
+	if (head.pending)
+		robust_release(t, (head.pending & ~1ULL) + (uint64_t)head.futex_offset);
+}
