@@ -73,21 +73,27 @@ struct sigqueue {
 #define SIGRTMIN_K 32
 
 /* Queues an instance of sig; caller holds t->sig_lock. Standard signals coalesce; real-time
- * ones queue up to RLIMIT_SIGPENDING. false when nothing was queued. */
-static bool enqueue(struct task *t, int sig, const siginfo_t *info)
+ * ones queue up to RLIMIT_SIGPENDING. Returns 1 when queued, 0 when coalesced, -EAGAIN when
+ * the real-time queue is full: then, as in Linux, a kill() (SI_USER) still leaves the signal
+ * pending without its info, and a sigqueue() is refused. */
+static int enqueue(struct task *t, int sig, const siginfo_t *info)
 {
 	if (sig < SIGRTMIN_K) {
 		if (t->pending & sigbit(sig))
-			return false;
+			return 0;
 		t->pending |= sigbit(sig);
 		t->pending_info[sig - 1] = *info;
-		return true;
+		return 1;
 	}
-	if ((rlim_t)t->rtq_len >= t->rlim[RLIMIT_SIGPENDING].rlim_cur)
-		return false;
-	struct sigqueue *q = malloc(sizeof(*q));
-	if (!q)
-		return false;
+	struct sigqueue *q = NULL;
+	if ((rlim_t)t->rtq_len < t->rlim[RLIMIT_SIGPENDING].rlim_cur)
+		q = malloc(sizeof(*q));
+	if (!q) {
+		if (info->si_code != SI_USER)
+			return -EAGAIN;
+		t->pending |= sigbit(sig);
+		return 1;
+	}
 	q->info = *info;
 	q->next = NULL;
 	struct sigqueue **pp = &t->rtq;
@@ -96,7 +102,7 @@ static bool enqueue(struct task *t, int sig, const siginfo_t *info)
 	*pp = q;
 	t->rtq_len++;
 	t->pending |= sigbit(sig);
-	return true;
+	return 1;
 }
 
 int signal_dequeue(struct task *t, uint64_t set, siginfo_t *info)
@@ -340,7 +346,8 @@ void signal_force_info(struct task *t, int sig, const siginfo_t *info)
 		sa->handler = (uint64_t)(uintptr_t)SIG_DFL;
 		t->sigmask &= ~bit;
 	}
-	enqueue(t, sig, info);
+	if (enqueue(t, sig, info) < 0)
+		t->pending |= bit; /* a fault is never lost: pending without its info */
 	pthread_mutex_unlock(&t->sig_lock);
 }
 
@@ -370,6 +377,7 @@ int signal_send(struct task *t, int sig, const siginfo_t *info)
 	uint64_t handler = t->sigactions[sig - 1].handler;
 	enum sig_default dfl = signal_default_action(sig);
 	bool wake = false;
+	int err = 0;
 	const uint64_t stops =
 	    sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU);
 	if (sig == SIGCONT)
@@ -385,11 +393,15 @@ int signal_send(struct task *t, int sig, const siginfo_t *info)
 		   !((t->sigmask | t->sigwait_set) & sigbit(sig))) {
 		/* discarded, as Linux discards ignored signals at send time; a blocked signal
 		 * is never ignored (it may be waited for, or unblocked after a change) */
-	} else if (enqueue(t, sig, info)) {
-		wake = !(t->sigmask & sigbit(sig)) || (t->sigwait_set & sigbit(sig));
+	} else {
+		int q = enqueue(t, sig, info);
+		if (q < 0)
+			err = q;
+		else if (q > 0)
+			wake = !(t->sigmask & sigbit(sig)) || (t->sigwait_set & sigbit(sig));
 	}
 	pthread_mutex_unlock(&t->sig_lock);
 	if (wake)
 		task_kick(t);
-	return 0;
+	return err;
 }

@@ -51,7 +51,8 @@ int task_host_sleep(struct task *t, clockid_t clk, int flags, const struct times
 		    struct timespec *rem);
 
 /* Queues sig for t with info (NULL: SI_USER from the sandbox) and wakes t if it must act.
- * Ignored signals are discarded. Returns 0. */
+ * Ignored signals are discarded. Returns 0, or -EAGAIN when a queued real-time signal
+ * (not SI_USER) finds the queue full. */
 int signal_send(struct task *t, int sig, const siginfo_t *info);
 
 /* Takes the lowest pending signal of set (caller holds t->sig_lock): its number, and its
