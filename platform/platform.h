@@ -29,6 +29,7 @@ struct pl_thread;
 
 enum pl_stop_kind {
 	PL_STOP_SYSCALL = 1, /* the guest executed a system call; number in orig_rax */
+	PL_STOP_FOREIGN_SYSCALL, /* a system call through the i386 entry (int 0x80): refused */
 	PL_STOP_FAULT,	     /* a synchronous fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) */
 	PL_STOP_SIGNAL,	     /* an asynchronous host signal reached the stub (suppressed) */
 	PL_STOP_EXITED,	     /* the host process is gone (killed from outside) */

@@ -220,6 +220,13 @@ int task_run(struct task *t)
 		case PL_STOP_SYSCALL:
 			syscall_dispatch(t);
 			break;
+		case PL_STOP_FOREIGN_SYSCALL:
+			/* The i386 ABI (int 0x80) is not offered: ENOSYS, as from a kernel built
+			 * without IA32 emulation. */
+			log_info("task %d: int 0x80 system call %lld refused", t->tid,
+				 (long long)t->regs.orig_rax);
+			t->regs.rax = (uint64_t)-ENOSYS;
+			break;
 		case PL_STOP_FAULT:
 			handle_fault(t, &stop);
 			break;

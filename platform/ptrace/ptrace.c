@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <pthread.h>
+#include <linux/audit.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -430,7 +431,14 @@ static int pt_run(struct pl_thread *th, pl_regs *regs, struct pl_stop *stop)
 		return 0;
 	}
 	if (sig == (SIGTRAP | 0x80)) {
-		stop->kind = PL_STOP_SYSCALL;
+		/* int 0x80 reaches the same stop with the i386 ABI's number in orig_rax: it must
+		 * never be served as the x86_64 call of the same number. */
+		struct __ptrace_syscall_info info;
+		long n = ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, sizeof(info), &info);
+		if (n > 0 && info.arch != AUDIT_ARCH_X86_64)
+			stop->kind = PL_STOP_FOREIGN_SYSCALL;
+		else
+			stop->kind = PL_STOP_SYSCALL;
 		return 0;
 	}
 	stop->signo = sig;
