@@ -13,6 +13,14 @@
  *   EXPECT_VAL(label, expr, v)   prints "label: v"; fails unless expr == v
  *   EXPECT_TRUE(label, cond)     prints "label: yes"; fails unless cond
  *
+ * Process helpers (for tests that fork):
+ *
+ *   xfork()                      fflush(stdout), then fork; fails if fork fails
+ *   print_wait_status(label, st) prints "label: exited N", "label: killed by SIGNAME" or
+ *                                "label: other 0x.." for a wait status already collected
+ *   wait_and_print(label, pid)   waitpid(pid) (fails unless it returns pid), then
+ *                                print_wait_status
+ *
  * Raw syscalls return -1 and set errno through glibc's syscall(), so EXPECT_ERR works for both
  * libc wrappers and syscall(SYS_x, ...). mmap's MAP_FAILED is (void *)-1 and works too.
  */
@@ -23,11 +31,14 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static inline const char *errname(int e)
@@ -214,6 +225,34 @@ static inline int done(void)
 	printf("ok\n");
 	fflush(stdout);
 	return 0;
+}
+
+/* fork, flushing stdout first: or the child would print our buffered lines again. */
+__attribute__((unused)) static pid_t xfork(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	CHECK(pid != -1);
+	return pid;
+}
+
+/* Prints a wait status already collected by waitpid/wait4/...; see the list above. */
+__attribute__((unused)) static void print_wait_status(const char *label, int status)
+{
+	if (WIFEXITED(status))
+		printf("%s: exited %d\n", label, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		printf("%s: killed by SIG%s\n", label, sigabbrev_np(WTERMSIG(status)));
+	else
+		printf("%s: other %#x\n", label, status);
+}
+
+/* Waits for the child pid (failing unless waitpid returns it) and prints its status. */
+__attribute__((unused)) static void wait_and_print(const char *label, pid_t pid)
+{
+	int status = 0;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	print_wait_status(label, status);
 }
 
 /* An address that is never mapped in a user process: gives EFAULT. */

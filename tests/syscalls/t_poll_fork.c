@@ -19,31 +19,11 @@ static void on_usr1(int sig)
 	handled++;
 }
 
-static pid_t xfork(void)
-{
-	fflush(stdout); /* or the child would print our buffered lines again */
-	pid_t pid = fork();
-	CHECK(pid != -1);
-	return pid;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
-}
-
-static void print_status(const char *label, pid_t pid)
-{
-	int st = 0;
-	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	if (WIFEXITED(st))
-		printf("%s: exited %d\n", label, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		printf("%s: killed by SIG%s\n", label, sigabbrev_np(WTERMSIG(st)));
-	else
-		printf("%s: other %#x\n", label, st);
 }
 
 /* A child that writes one byte to fd after ms milliseconds, then exits. */
@@ -81,7 +61,7 @@ int main(void)
 	EXPECT_VAL("poll_infinite_wakes", poll(&rd, 1, -1), 1);
 	EXPECT_VAL("poll_revents", rd.revents, POLLIN);
 	EXPECT_VAL("read", read(p[0], &c, 1), 1);
-	print_status("writer", pid);
+	wait_and_print("writer", pid);
 
 	/* The last writer leaving (the child's exit) wakes it with POLLHUP. */
 	OK(close(p[1]));
@@ -98,7 +78,7 @@ int main(void)
 	EXPECT_VAL("poll_hup_wakes", poll(&rd, 1, -1), 1);
 	EXPECT_VAL("poll_hup_revents", rd.revents, POLLHUP);
 	OK(close(p[0]));
-	print_status("closer", pid);
+	wait_and_print("closer", pid);
 
 	/* pselect6 with no timeout, woken by data. */
 	OK(pipe(p));
@@ -110,7 +90,7 @@ int main(void)
 		   syscall(SYS_pselect6, p[0] + 1, &r, NULL, NULL, NULL, NULL), 1);
 	EXPECT_TRUE("pselect6_readable", FD_ISSET(p[0], &r));
 	OK(read(p[0], &c, 1));
-	print_status("writer2", pid);
+	wait_and_print("writer2", pid);
 
 	/* A signal with a handler ends poll with EINTR. The child signals every 20 ms until it is
 	 * killed, so a signal that lands before poll starts only delays the result. */
@@ -126,7 +106,7 @@ int main(void)
 	EXPECT_ERR("poll_eintr", poll(&rd, 1, -1), EINTR);
 	EXPECT_TRUE("handler_ran", handled > 0);
 	OK(kill(pid, SIGKILL));
-	print_status("signaller", pid);
+	wait_and_print("signaller", pid);
 
 	/* ppoll with a mask blocking SIGUSR1 is not interrupted: it returns for the data that
 	 * comes after the signal. SIGUSR1 is blocked around the call too, so where the signal
@@ -150,7 +130,7 @@ int main(void)
 	OK(sigpending(&pend));
 	EXPECT_TRUE("sigusr1_pending", sigismember(&pend, SIGUSR1));
 	OK(read(p[0], &c, 1));
-	print_status("writer3", pid);
+	wait_and_print("writer3", pid);
 
 	/* ppoll whose mask unblocks the pending SIGUSR1: EINTR at once, the handler runs, and the
 	 * old mask (blocking SIGUSR1) is back afterwards. */
@@ -178,7 +158,7 @@ int main(void)
 	EXPECT_VAL("handler_ran_twice", handled, 2);
 	OK(sigprocmask(SIG_SETMASK, NULL, &cur));
 	EXPECT_TRUE("old_mask_back_again", sigismember(&cur, SIGUSR1));
-	print_status("signaller2", pid);
+	wait_and_print("signaller2", pid);
 
 	OK(sigprocmask(SIG_SETMASK, &none, NULL));
 	OK(close(p[0]));

@@ -55,16 +55,6 @@ static int run(int mode, const char *path, char *const argv[], char *const envp[
 	return st;
 }
 
-static void print_status(const char *label, int st)
-{
-	if (WIFEXITED(st))
-		printf("%s: exited %d\n", label, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		printf("%s: killed by SIG%s\n", label, sigabbrev_np(WTERMSIG(st)));
-	else
-		printf("%s: other %#x\n", label, st);
-}
-
 int main(void)
 {
 	char out[256];
@@ -72,7 +62,7 @@ int main(void)
 	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
 
 	char *sh_exit4[] = {"sh", "-c", "exit 4", NULL};
-	print_status("sh_exit_4", run(PLAIN, "/bin/sh", sh_exit4, envp, out, sizeof(out)));
+	print_wait_status("sh_exit_4", run(PLAIN, "/bin/sh", sh_exit4, envp, out, sizeof(out)));
 
 	/* Errors come back to the caller, which goes on running. */
 	char *true_argv[] = {"true", NULL};
@@ -93,15 +83,16 @@ int main(void)
 	/* argv and envp arrive as given. */
 	char *env_argv[] = {"env", NULL};
 	char *small_env[] = {"A=1", "B=two words", "EMPTY=", NULL};
-	print_status("env_status",
-		     run(PLAIN, "/usr/bin/env", env_argv, small_env, out, sizeof(out)));
+	print_wait_status("env_status",
+			  run(PLAIN, "/usr/bin/env", env_argv, small_env, out, sizeof(out)));
 	printf("env_output: [%s]\n", out);
-	print_status("env_empty_status",
-		     run(PLAIN, "/usr/bin/env", env_argv, env0, out, sizeof(out)));
+	print_wait_status("env_empty_status",
+			  run(PLAIN, "/usr/bin/env", env_argv, env0, out, sizeof(out)));
 	printf("env_empty_output: [%s]\n", out);
 	char *sh_args[] = {"sh", "-c", "echo \"$0|$1|$2|$#|$FOO\"", "zero", "one", "t w o", NULL};
 	char *foo_env[] = {"FOO=bar", NULL};
-	print_status("sh_args_status", run(PLAIN, "/bin/sh", sh_args, foo_env, out, sizeof(out)));
+	print_wait_status("sh_args_status",
+			  run(PLAIN, "/bin/sh", sh_args, foo_env, out, sizeof(out)));
 	printf("sh_args_output: %s", out);
 
 	/* The pid stays the same through execve. */
@@ -128,29 +119,29 @@ int main(void)
 	EXPECT_TRUE("cloexec_fd_closed_sh_fails", WIFEXITED(st) && WEXITSTATUS(st) != 0);
 	printf("cloexec_fd_output: [%s]\n", out);
 	st = run(INHERIT_FD7, "/bin/sh", sh_fd7, envp, out, sizeof(out));
-	print_status("inherited_fd_status", st);
+	print_wait_status("inherited_fd_status", st);
 	printf("inherited_fd_output: [%s]\n", out);
 
 	/* Handled signals become default, ignored ones stay ignored, the mask is kept. */
 	char *sh_kill[] = {"sh", "-c", "kill -USR1 $$; echo survived", NULL};
-	print_status("handled_becomes_default",
-		     run(HANDLE_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
+	print_wait_status("handled_becomes_default",
+			  run(HANDLE_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
 	printf("handled_output: [%s]\n", out);
-	print_status("ignored_stays_ignored",
-		     run(IGNORE_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
+	print_wait_status("ignored_stays_ignored",
+			  run(IGNORE_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
 	printf("ignored_output: [%s]\n", out);
-	print_status("blocked_stays_blocked",
-		     run(BLOCK_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
+	print_wait_status("blocked_stays_blocked",
+			  run(BLOCK_USR1, "/bin/sh", sh_kill, envp, out, sizeof(out)));
 	printf("blocked_output: [%s]\n", out);
 
 	/* A #! script (debianutils' which is "#! /bin/sh"), reached through two symlinks. */
 	char *which_ok[] = {"which", "/bin/sh", NULL};
-	print_status("script_which_status",
-		     run(PLAIN, "/usr/bin/which", which_ok, envp, out, sizeof(out)));
+	print_wait_status("script_which_status",
+			  run(PLAIN, "/usr/bin/which", which_ok, envp, out, sizeof(out)));
 	printf("script_which_output: %s", out);
 	char *which_missing[] = {"which", "/no/such/program", NULL};
-	print_status("script_which_missing_status",
-		     run(PLAIN, "/usr/bin/which", which_missing, envp, out, sizeof(out)));
+	print_wait_status("script_which_missing_status",
+			  run(PLAIN, "/usr/bin/which", which_missing, envp, out, sizeof(out)));
 	printf("script_which_missing_output: [%s]\n", out);
 	return done();
 }

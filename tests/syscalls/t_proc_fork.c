@@ -11,29 +11,11 @@
 
 static volatile int global = 1;
 
-static pid_t xfork(void)
-{
-	fflush(stdout); /* or the child would print our buffered lines again */
-	pid_t pid = fork();
-	CHECK(pid != -1);
-	return pid;
-}
-
 static int reap(pid_t pid)
 {
 	int st = 0;
 	CHECK_EQ(wait4(pid, &st, 0, NULL), pid);
 	return st;
-}
-
-static void print_status(const char *label, int st)
-{
-	if (WIFEXITED(st))
-		printf("%s: exited %d\n", label, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		printf("%s: killed by SIG%s\n", label, sigabbrev_np(WTERMSIG(st)));
-	else
-		printf("%s: other %#x\n", label, st);
 }
 
 /* A child that blocks reading p[0] until it gets a byte or EOF, then exits with code. */
@@ -84,7 +66,7 @@ int main(void)
 	OK(close(p[1]));
 	if ((pid = xfork()) == 0)
 		_exit(256 + 5);
-	print_status("exit_code_256_plus_5", reap(pid));
+	print_wait_status("exit_code_256_plus_5", reap(pid));
 
 	/* Private memory is copied: neither side sees the other's writes after fork. */
 	int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -101,7 +83,7 @@ int main(void)
 	OK(close(p[0]));
 	global = 3; /* after the fork: the child must still see 1 */
 	OK(close(p[1]));
-	print_status("parent_write_not_seen_by_child", reap(pid));
+	print_wait_status("parent_write_not_seen_by_child", reap(pid));
 	if ((pid = xfork()) == 0) {
 		int ok = global == 3 && strcmp(heap, "parent") == 0;
 		global = 2;
@@ -109,7 +91,7 @@ int main(void)
 		*shared = 42;
 		_exit(ok ? 0 : 1);
 	}
-	print_status("child_sees_parent_state_at_fork", reap(pid));
+	print_wait_status("child_sees_parent_state_at_fork", reap(pid));
 	EXPECT_TRUE("child_global_write_not_seen", global == 3);
 	EXPECT_TRUE("child_heap_write_not_seen", strcmp(heap, "parent") == 0);
 	EXPECT_VAL("shared_anon_write_seen", *shared, 42);
@@ -168,9 +150,9 @@ int main(void)
 	if ((b = xfork()) == 0)
 		_exit(22);
 	CHECK_EQ(waitpid(b, &st, 0), b);
-	print_status("waitpid_second_child", st);
+	print_wait_status("waitpid_second_child", st);
 	CHECK_EQ(waitpid(a, &st, 0), a);
-	print_status("waitpid_first_child", st);
+	print_wait_status("waitpid_first_child", st);
 
 	/* Deaths by signal. */
 	pid = blocked_child(p, 0);
@@ -181,7 +163,7 @@ int main(void)
 	OK(close(p[1]));
 	pid = blocked_child(p, 0);
 	OK(kill(pid, SIGTERM));
-	print_status("sigterm", reap(pid));
+	print_wait_status("sigterm", reap(pid));
 	OK(close(p[1]));
 	if ((pid = xfork()) == 0) {
 		struct rlimit nocore = {0, 0};
@@ -189,12 +171,12 @@ int main(void)
 		signal(SIGABRT, SIG_DFL);
 		abort();
 	}
-	print_status("abort", reap(pid)); /* WCOREDUMP depends on rlimits: not printed */
+	print_wait_status("abort", reap(pid)); /* WCOREDUMP depends on rlimits: not printed */
 	if ((pid = xfork()) == 0) {
 		raise(SIGTERM);
 		_exit(0);
 	}
-	print_status("raise_sigterm", reap(pid));
+	print_wait_status("raise_sigterm", reap(pid));
 	EXPECT_ERR("all_reaped", wait4(-1, &st, WNOHANG, NULL), ECHILD);
 	return done();
 }

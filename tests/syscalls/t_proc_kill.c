@@ -8,14 +8,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static pid_t xfork(void)
-{
-	fflush(stdout);
-	pid_t pid = fork();
-	CHECK(pid != -1);
-	return pid;
-}
-
 /* waitpid(pid, options), polled for at most 2 s so that a missing event fails, not hangs. */
 static int wait_bounded(pid_t pid, int options)
 {
@@ -31,16 +23,15 @@ static int wait_bounded(pid_t pid, int options)
 	check_fail(__FILE__, __LINE__, "no wait event for the child within 2 s");
 }
 
+/* print_wait_status, plus the stopped and continued statuses of WUNTRACED and WCONTINUED. */
 static void print_status(const char *label, int st)
 {
-	if (WIFEXITED(st))
-		printf("%s: exited %d\n", label, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		printf("%s: killed by SIG%s\n", label, sigabbrev_np(WTERMSIG(st)));
-	else if (WIFSTOPPED(st))
+	if (WIFSTOPPED(st))
 		printf("%s: stopped by SIG%s\n", label, sigabbrev_np(WSTOPSIG(st)));
 	else if (WIFCONTINUED(st))
 		printf("%s: continued\n", label);
+	else
+		print_wait_status(label, st);
 }
 
 /* A child that says it is ready, then blocks in read(p[0]); exits 0 on a byte or EOF, 2 if

@@ -7,14 +7,6 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-static pid_t xfork(void)
-{
-	fflush(stdout);
-	pid_t pid = fork();
-	CHECK(pid != -1);
-	return pid;
-}
-
 /* Forks depth more levels below us; each level exits with its child's status plus one. */
 static int chain(int depth)
 {

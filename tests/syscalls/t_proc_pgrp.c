@@ -10,14 +10,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static pid_t xfork(void)
-{
-	fflush(stdout);
-	pid_t pid = fork();
-	CHECK(pid != -1);
-	return pid;
-}
-
 static int reap(pid_t pid)
 {
 	int st = 0;
@@ -29,14 +21,6 @@ static void child_done(void)
 {
 	fflush(stdout);
 	_exit(0);
-}
-
-static void print_status(const char *label, int st)
-{
-	if (WIFEXITED(st))
-		printf("%s: exited %d\n", label, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		printf("%s: killed by SIG%s\n", label, sigabbrev_np(WTERMSIG(st)));
 }
 
 /* Waits (at most about 2 s) for EOF on fd: every writer is gone. */
@@ -86,7 +70,7 @@ int main(void)
 	EXPECT_ERR("setpgid_no_such_group", setpgid(pid, 999999), EPERM);
 	EXPECT_ERR("setpgid_negative_pgid", setpgid(pid, -1), EINVAL);
 	OK(close(hold[1]));
-	print_status("group_leader_child", reap(pid));
+	print_wait_status("group_leader_child", reap(pid));
 	EXPECT_ERR("setpgid_reaped_child", setpgid(pid, 0), ESRCH);
 	EXPECT_ERR("setpgid_no_such_pid", setpgid(999999, 0), ESRCH);
 
@@ -109,13 +93,13 @@ int main(void)
 	EXPECT_TRUE("child_session_seen_by_parent", getsid(pid) == pid && getpgid(pid) == pid);
 	EXPECT_ERR("setpgid_of_session_leader", setpgid(pid, mygrp), EPERM);
 	OK(close(hold[1]));
-	print_status("setsid_child", reap(pid));
+	print_wait_status("setsid_child", reap(pid));
 	if ((pid = xfork()) == 0) {
 		OK(setpgid(0, 0));
 		EXPECT_ERR("setsid_group_leader", setsid(), EPERM);
 		child_done();
 	}
-	print_status("group_leader_setsid_child", reap(pid));
+	print_wait_status("group_leader_setsid_child", reap(pid));
 
 	/* A grandchild is not ours to move. */
 	OK(pipe(hold));
@@ -155,7 +139,7 @@ int main(void)
 	CHECK_EQ(read(exec_seen[0], &c, 1), 0); /* EOF: the exec closed it */
 	EXPECT_ERR("setpgid_after_exec", setpgid(pid, 0), EACCES);
 	OK(close(hold[1]));
-	print_status("cat_child", reap(pid));
+	print_wait_status("cat_child", reap(pid));
 	OK(close(exec_seen[0]));
 
 	/* kill(0, sig) signals the caller's whole group (here a child's own new group). */
@@ -171,11 +155,11 @@ int main(void)
 		signal(SIGUSR1, SIG_IGN);
 		EXPECT_VAL("kill_0_usr1", kill(0, SIGUSR1), 0);
 		close(hold[1]); /* were it not killed, it would now read EOF and exit 0 */
-		print_status("group_member_after_kill_0", reap(gc));
+		print_wait_status("group_member_after_kill_0", reap(gc));
 		EXPECT_ERR("kill_empty_group", kill(-999999, 0), ESRCH);
 		child_done();
 	}
-	print_status("kill_0_sender", reap(pid));
+	print_wait_status("kill_0_sender", reap(pid));
 
 	/* kill(-pgid, SIGKILL) kills every member of that group. */
 	OK(pipe(hold));
@@ -191,7 +175,7 @@ int main(void)
 	OK(close(hold[1]));
 	CHECK_EQ(read(ready[0], &c, 1), 1); /* the grandchild exists */
 	EXPECT_VAL("kill_minus_pgid", kill(-pid, SIGKILL), 0);
-	print_status("group_leader_after_kill", reap(pid));
+	print_wait_status("group_leader_after_kill", reap(pid));
 	EXPECT_TRUE("grandchild_killed_too", eof_within_2s(hold[0]));
 	return done();
 }

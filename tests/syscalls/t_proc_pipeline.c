@@ -14,9 +14,7 @@
 static pid_t stage(char *const argv[], int in, int out)
 {
 	static char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
-	fflush(stdout);
-	pid_t pid = fork();
-	CHECK(pid != -1);
+	pid_t pid = xfork();
 	if (pid == 0) {
 		signal(SIGPIPE, SIG_DFL);
 		if (in >= 0)
@@ -47,16 +45,6 @@ static long slurp(int fd, char *buf, size_t size)
 	return total;
 }
 
-static void print_status(const char *label, pid_t pid)
-{
-	int st = 0;
-	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	if (WIFEXITED(st))
-		printf("%s: exited %d\n", label, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		printf("%s: killed by SIG%s\n", label, sigabbrev_np(WTERMSIG(st)));
-}
-
 int main(void)
 {
 	int p[2], q[2], r[2];
@@ -72,8 +60,8 @@ int main(void)
 	OK(close(q[1]));
 	slurp(q[0], out, sizeof(out));
 	printf("echo_wc_output: %s", out);
-	print_status("echo", echo);
-	print_status("wc", wc);
+	wait_and_print("echo", echo);
+	wait_and_print("wc", wc);
 
 	/* printf | sort | head -n 2 */
 	OK(pipe2(p, O_CLOEXEC));
@@ -90,9 +78,9 @@ int main(void)
 	OK(close(r[1]));
 	slurp(r[0], out, sizeof(out));
 	printf("three_stage_output: [%s]\n", out);
-	print_status("printf", a);
-	print_status("sort", b);
-	print_status("head", c);
+	wait_and_print("printf", a);
+	wait_and_print("sort", b);
+	wait_and_print("head", c);
 
 	/* A file much larger than a pipe's buffer, through cat and wc -c, and read directly. */
 	const char *big = "/usr/lib/x86_64-linux-gnu/libc.so.6";
@@ -107,13 +95,13 @@ int main(void)
 	OK(close(q[1]));
 	slurp(q[0], out, sizeof(out));
 	EXPECT_TRUE("cat_wc_counts_file_size", atol(out) == sb.st_size && sb.st_size > 1000000);
-	print_status("cat", a);
-	print_status("wc_big", b);
+	wait_and_print("cat", a);
+	wait_and_print("wc_big", b);
 	OK(pipe2(p, O_CLOEXEC));
 	a = stage((char *[]){"/bin/cat", (char *)big, NULL}, -1, p[1]);
 	OK(close(p[1]));
 	EXPECT_TRUE("parent_reads_whole_file", slurp(p[0], out, sizeof(out)) == sb.st_size);
-	print_status("cat_to_parent", a);
+	wait_and_print("cat_to_parent", a);
 
 	/* yes | head -n 1: head exits, and yes's next write kills it with SIGPIPE. */
 	OK(pipe2(p, O_CLOEXEC));
@@ -125,8 +113,8 @@ int main(void)
 	OK(close(q[1]));
 	slurp(q[0], out, sizeof(out));
 	printf("yes_head_output: %s", out);
-	print_status("yes", a);
-	print_status("head_1", b);
+	wait_and_print("yes", a);
+	wait_and_print("head_1", b);
 
 	/* While any write end is open (here: ours), the reader waits for more input. */
 	OK(pipe2(p, O_CLOEXEC));
@@ -135,14 +123,14 @@ int main(void)
 	b = stage((char *[]){"/usr/bin/wc", "-c", NULL}, p[0], q[1]);
 	OK(close(p[0]));
 	OK(close(q[1]));
-	print_status("echo_writer", a);
+	wait_and_print("echo_writer", a);
 	int st;
 	EXPECT_VAL("wc_still_waiting", waitpid(b, &st, WNOHANG), 0);
 	OK(write(p[1], "de", 2));
 	OK(close(p[1]));
 	slurp(q[0], out, sizeof(out));
 	printf("wc_after_our_close: %s", out);
-	print_status("wc_late", b);
+	wait_and_print("wc_late", b);
 	EXPECT_ERR("no_children_left", waitpid(-1, &st, WNOHANG), ECHILD);
 	return done();
 }

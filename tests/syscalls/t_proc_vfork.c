@@ -12,16 +12,6 @@ extern char **environ;
 
 static volatile int shared_var;
 
-static void print_status(const char *label, int st)
-{
-	if (WIFEXITED(st))
-		printf("%s: exited %d\n", label, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		printf("%s: killed by SIG%s\n", label, sigabbrev_np(WTERMSIG(st)));
-	else
-		printf("%s: other %#x\n", label, st);
-}
-
 int main(void)
 {
 	int st = 0, p[2];
@@ -42,7 +32,7 @@ int main(void)
 	CHECK(pid > 0);
 	EXPECT_VAL("vfork_child_wrote_shared_memory", shared_var, 1);
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	print_status("vfork_exit", st);
+	print_wait_status("vfork_exit", st);
 
 	/* vfork + execve: the parent resumes once the exec succeeds. */
 	fflush(stdout);
@@ -54,7 +44,7 @@ int main(void)
 	}
 	CHECK(pid > 0);
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	print_status("vfork_execve_true", st);
+	print_wait_status("vfork_execve_true", st);
 	char *false_argv[] = {"false", NULL};
 	fflush(stdout);
 	if ((pid = vfork()) == 0) {
@@ -62,14 +52,14 @@ int main(void)
 		_exit(127);
 	}
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	print_status("vfork_execve_false", st);
+	print_wait_status("vfork_execve_false", st);
 	fflush(stdout);
 	if ((pid = vfork()) == 0) {
 		execve("/no/such/program", true_argv, environ);
 		_exit(errno == ENOENT ? 100 : 101);
 	}
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	print_status("vfork_execve_missing", st);
+	print_wait_status("vfork_execve_missing", st);
 
 	/* posix_spawn: the program's output goes to our stdout, in order. */
 	char *echo_argv[] = {"echo", "spawned", "echo", NULL};
@@ -77,7 +67,7 @@ int main(void)
 	int rc = posix_spawn(&pid, "/bin/echo", NULL, NULL, echo_argv, environ);
 	CHECK_EQ(waitpid(pid, &st, 0), pid); /* before we print: echo's line comes first */
 	EXPECT_VAL("posix_spawn_echo", rc, 0);
-	print_status("posix_spawn_echo_status", st);
+	print_wait_status("posix_spawn_echo_status", st);
 
 	/* posix_spawn with a file action: stdout into a pipe. */
 	OK(pipe(p));
@@ -99,7 +89,7 @@ int main(void)
 	printf("pipe_got: %s", buf);
 	OK(close(p[0]));
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	print_status("posix_spawn_dup2_status", st);
+	print_wait_status("posix_spawn_dup2_status", st);
 
 	/* posix_spawnp searches PATH; attributes reset a signal to default. */
 	posix_spawnattr_t at;
@@ -114,7 +104,7 @@ int main(void)
 	EXPECT_VAL("posix_spawnp_sh", posix_spawnp(&pid, "sh", NULL, &at, sh_argv, env), 0);
 	posix_spawnattr_destroy(&at);
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	print_status("posix_spawnp_sh_status", st);
+	print_wait_status("posix_spawnp_sh_status", st);
 
 	/* A missing program: glibc reports the child's execve error, and reaps the child. */
 	rc = posix_spawn(&pid, "/no/such/program", NULL, NULL, true_argv, environ);

@@ -44,7 +44,9 @@ int main(void)
 	EXPECT_VAL("getrusage_thread", syscall(SYS_getrusage, RUSAGE_THREAD, &rt), 0);
 	EXPECT_TRUE("thread_time_positive", usec(&rt.ru_utime) + usec(&rt.ru_stime) > 0);
 	EXPECT_VAL("getrusage_children", syscall(SYS_getrusage, RUSAGE_CHILDREN, &rc), 0);
-	EXPECT_TRUE("children_zero", usec(&rc.ru_utime) == 0 && usec(&rc.ru_stime) == 0);
+	/* Natively the children's times carry over an exec from whatever ran before in this
+	 * process, so only their sanity is checked. */
+	EXPECT_TRUE("children_in_range", usec(&rc.ru_utime) >= 0 && usec(&rc.ru_stime) >= 0);
 	EXPECT_ERR("getrusage_both", syscall(SYS_getrusage, -2 /* RUSAGE_BOTH */, &rc), EINVAL);
 	EXPECT_ERR("getrusage_bad_who", syscall(SYS_getrusage, 5, &rc), EINVAL);
 	EXPECT_ERR("getrusage_bad_ptr", syscall(SYS_getrusage, RUSAGE_SELF, BADPTR), EFAULT);
@@ -52,7 +54,7 @@ int main(void)
 	long c1 = syscall(SYS_times, &t1);
 	EXPECT_TRUE("times_clock_advanced", c1 - c0 >= 4); /* 50 ms at 100 Hz, less rounding */
 	EXPECT_TRUE("times_cpu_grew", t1.tms_utime + t1.tms_stime > t0.tms_utime + t0.tms_stime);
-	EXPECT_TRUE("times_children_zero", t1.tms_cutime == 0 && t1.tms_cstime == 0);
+	EXPECT_TRUE("times_children_in_range", t1.tms_cutime >= 0 && t1.tms_cstime >= 0);
 	EXPECT_TRUE("times_null", syscall(SYS_times, NULL) >= c1);
 	EXPECT_ERR("times_bad_ptr", syscall(SYS_times, BADPTR), EFAULT);
 	return done();

@@ -13,24 +13,6 @@ extern char **environ;
 static char pidstr[32];
 static char *const *exec_argv;
 
-static pid_t xfork(void)
-{
-	fflush(stdout);
-	pid_t pid = fork();
-	CHECK(pid != -1);
-	return pid;
-}
-static void print_status(const char *label, pid_t pid)
-{
-	int st = 0;
-	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	if (WIFEXITED(st))
-		printf("%s: exited %d\n", label, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		printf("%s: killed by SIG%s\n", label, sigabbrev_np(WTERMSIG(st)));
-	else
-		printf("%s: other %#x\n", label, st);
-}
 static void *execer(void *arg)
 {
 	struct timespec ts = {0, 20 * 1000000}; /* let main reach pause() (not required) */
@@ -61,22 +43,26 @@ int main(void)
 		char *const argv[] = {"/bin/echo", "echo from exec in a thread", NULL};
 		exec_case(argv);
 	}
-	print_status("exec_echo_from_thread", pid);
+	wait_and_print("exec_echo_from_thread", pid);
 
 	if ((pid = xfork()) == 0) {
 		snprintf(pidstr, sizeof(pidstr), "%d", getpid());
-		char *const argv[] = {"/bin/sh", "-c",
-				      "if [ $$ = \"$1\" ]; then echo exec_keeps_pid: yes; else exit 5; fi",
-				      "sh", pidstr, NULL};
+		char *const argv[] = {
+		    "/bin/sh",
+		    "-c",
+		    "if [ $$ = \"$1\" ]; then echo exec_keeps_pid: yes; else exit 5; fi",
+		    "sh",
+		    pidstr,
+		    NULL};
 		exec_case(argv);
 	}
-	print_status("exec_sh_from_thread", pid);
+	wait_and_print("exec_sh_from_thread", pid);
 
 	if ((pid = xfork()) == 0) {
 		char *const argv[] = {"/bin/sh", "-c", "exit 7", NULL};
 		exec_case(argv);
 	}
-	print_status("exec_status_from_thread", pid);
+	wait_and_print("exec_status_from_thread", pid);
 
 	if ((pid = xfork()) == 0) {
 		pthread_t t;
@@ -84,7 +70,7 @@ int main(void)
 			_exit(98);
 		pthread_exit(NULL);
 	}
-	print_status("main_pthread_exit_then_thread_exit_3", pid);
+	wait_and_print("main_pthread_exit_then_thread_exit_3", pid);
 
 	if ((pid = xfork()) == 0) {
 		pthread_t t;
@@ -93,6 +79,6 @@ int main(void)
 		syscall(SYS_exit, 0); /* the raw thread exit from main */
 		_exit(97);
 	}
-	print_status("main_sys_exit_then_thread_exit_3", pid);
+	wait_and_print("main_sys_exit_then_thread_exit_3", pid);
 	return done();
 }

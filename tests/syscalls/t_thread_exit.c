@@ -21,24 +21,6 @@ static void sleep_ms(int ms)
 	struct timespec ts = {0, ms * 1000000L};
 	nanosleep(&ts, NULL);
 }
-static pid_t xfork(void)
-{
-	fflush(stdout);
-	pid_t pid = fork();
-	CHECK(pid != -1);
-	return pid;
-}
-static void print_status(const char *label, pid_t pid)
-{
-	int st = 0;
-	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	if (WIFEXITED(st))
-		printf("%s: exited %d\n", label, WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		printf("%s: killed by SIG%s\n", label, sigabbrev_np(WTERMSIG(st)));
-	else
-		printf("%s: other %#x\n", label, st);
-}
 /* Blockers: a condition variable, a long sleep, a pipe read, a busy loop. */
 static void *blocker(void *arg)
 {
@@ -112,10 +94,10 @@ int main(void)
 	pid_t pid;
 	if ((pid = xfork()) == 0)
 		group_case(5);
-	print_status("exit_group_from_thread", pid);
+	wait_and_print("exit_group_from_thread", pid);
 	if ((pid = xfork()) == 0)
 		group_case(1);
-	print_status("libc_exit_from_thread", pid);
+	wait_and_print("libc_exit_from_thread", pid);
 
 	/* A raw thread exit: join returns (the kernel clears the tid and wakes the futex), and
 	 * the other threads keep going. */
@@ -137,7 +119,7 @@ int main(void)
 		syscall(SYS_exit, 6); /* main goes first; the thread's return ends the process */
 		_exit(99);
 	}
-	print_status("last_thread_returns", pid);
+	wait_and_print("last_thread_returns", pid);
 	if ((pid = xfork()) == 0) {
 		pthread_t t;
 		pthread_create(&t, NULL, raw_exit, (void *)8L);
@@ -145,13 +127,13 @@ int main(void)
 		syscall(SYS_exit, 6); /* the other thread went first with a raw exit of its own */
 		_exit(99);
 	}
-	print_status("raw_exits_main_last", pid);
+	wait_and_print("raw_exits_main_last", pid);
 	if ((pid = xfork()) == 0) {
 		pthread_t t;
 		pthread_create(&t, NULL, raw_exit_later, (void *)8L);
 		syscall(SYS_exit, 6); /* main first: the status is the last thread's */
 		_exit(99);
 	}
-	print_status("raw_exits_main_first", pid);
+	wait_and_print("raw_exits_main_first", pid);
 	return done();
 }

@@ -32,13 +32,6 @@ static void *add_one(void *arg)
 {
 	return (void *)((long)arg + 1);
 }
-static pid_t xfork(void)
-{
-	fflush(stdout);
-	pid_t pid = fork();
-	CHECK(pid != -1);
-	return pid;
-}
 static int status_of(pid_t pid)
 {
 	int st = 0;
