@@ -24,6 +24,13 @@ static void link_process(struct sandbox *sb, struct process *p, struct process *
 	sb->nprocs++;
 }
 
+/* Frees a process that is no longer linked anywhere. */
+static void process_free(struct process *p)
+{
+	free(p->groups);
+	free(p);
+}
+
 struct process *process_find(struct sandbox *sb, pid_t pid)
 {
 	for (struct process *p = sb->procs; p; p = p->next_all)
@@ -42,6 +49,7 @@ int process_init(struct sandbox *sb, struct task *t)
 	p->threads = t;
 	p->nr_threads = 1;
 	p->exit_signal = SIGCHLD;
+	p->dumpable = 1;
 	link_process(sb, p, NULL);
 	sb->init = p;
 	sb->last_pid = 1;
@@ -80,6 +88,18 @@ int process_fork(struct task *parent, struct task *c, int exit_signal)
 		goto fail;
 	}
 	struct process *pp = parent->proc;
+	/* Linux's fork rules for what lives in signal_struct, mm and cred: dumpable and the
+	 * supplementary groups are inherited, the child-subreaper mark is not. */
+	if (pp->ngroups) {
+		p->groups = malloc((size_t)pp->ngroups * sizeof(gid_t));
+		if (!p->groups) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		memcpy(p->groups, pp->groups, (size_t)pp->ngroups * sizeof(gid_t));
+		p->ngroups = pp->ngroups;
+	}
+	p->dumpable = pp->dumpable;
 	p->pid = pid;
 	p->pgid = pp->pgid;
 	p->sid = pp->sid;
@@ -95,7 +115,7 @@ int process_fork(struct task *parent, struct task *c, int exit_signal)
 	return 0;
 fail:
 	pthread_mutex_unlock(&sb->lock);
-	free(p);
+	process_free(p);
 	return err;
 }
 
@@ -252,7 +272,7 @@ static void unlink_process(struct sandbox *sb, struct process *p)
 void process_reap(struct sandbox *sb, struct process *p)
 {
 	unlink_process(sb, p);
-	free(p);
+	process_free(p);
 }
 
 /* Whether the parent asked for its children to be reaped without a wait (SIGCHLD set to
@@ -288,6 +308,39 @@ static void notify_parent(struct process *p)
 	signal_send(pt, p->exit_signal, &si);
 }
 
+/* Linux's find_new_reaper: the nearest ancestor of p that is a child subreaper and still
+ * lives, else init. Caller holds sb->lock. */
+static struct process *find_new_reaper(struct sandbox *sb, struct process *p)
+{
+	for (struct process *a = p->parent; a && a != sb->init; a = a->parent)
+		if (a->subreaper && a->state == PROC_ALIVE && !a->group_exiting)
+			return a;
+	return sb->init;
+}
+
+/* Linux's forget_original_parent: every thread of the orphan c that asked for a
+ * parent-death signal gets it sent to its process, as from the exiting thread t (SI_USER).
+ * Linux sends it when the parent *thread* that forked c exits; the Sentry does not record
+ * which thread that was, so it is sent when the whole parent process exits (a child of a
+ * thread that exits alone gets nothing). Caller holds sb->lock (signal_send allows it). */
+static void send_pdeathsig(struct task *t, struct process *c)
+{
+	for (struct task *ct = c->threads; ct; ct = ct->next_thread) {
+		int sig = ct->pdeathsig;
+		if (!sig)
+			continue;
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = sig;
+		si.si_code = SI_USER;
+		si.si_pid = t->tgid;
+		si.si_uid = t->cred.ruid;
+		struct task *target = process_signal_target(c, sig);
+		if (target)
+			signal_send(target, sig, &si);
+	}
+}
+
 void process_exit(struct task *t)
 {
 	struct sandbox *sb = t->sb;
@@ -300,24 +353,23 @@ void process_exit(struct task *t)
 	p->nr_threads = 0;
 	p->vfork_done = true;
 	itimer_process_gone(sb, p->pid);
-	/* Orphans go to init, as in a pid namespace; init's own death ends everything. */
+	/* Orphans go to the new reaper (init, as in a pid namespace, unless a subreaper is
+	 * closer); init's own death ends everything. */
+	struct process *reaper = sb->init != p ? find_new_reaper(sb, p) : NULL;
 	struct process *c = p->children;
 	while (c) {
 		struct process *next = c->next_sibling;
-		if (sb->init && sb->init != p) {
-			c->parent = sb->init;
-			c->next_sibling = sb->init->children;
-			sb->init->children = c;
-		} else {
-			c->parent = NULL;
-			c->next_sibling = NULL;
-		}
+		c->parent = reaper;
+		c->next_sibling = reaper ? reaper->children : NULL;
+		if (reaper)
+			reaper->children = c;
+		send_pdeathsig(t, c);
 		c = next;
 	}
 	p->children = NULL;
 	if (p != sb->init && p->parent && parent_autoreaps(p->parent)) {
 		unlink_process(sb, p);
-		free(p);
+		process_free(p);
 	} else if (p != sb->init) {
 		notify_parent(p);
 	}
@@ -398,7 +450,7 @@ void process_wait_all_gone(struct sandbox *sb)
 	while (sb->procs) {
 		struct process *p = sb->procs;
 		sb->procs = p->next_all;
-		free(p);
+		process_free(p);
 	}
 	sb->nprocs = 0;
 	sb->init = NULL;

@@ -37,6 +37,12 @@ struct process {
 	bool stopped;
 	int stop_sig;
 	bool report_stopped, report_continued;
+	/* Guest attributes Linux keeps per process, under sb->lock; threads share them by
+	 * construction, process_fork() applies fork's rules. */
+	int dumpable;	/* PR_SET_DUMPABLE: 1 at start, inherited, 1 again after execve */
+	bool subreaper; /* PR_SET_CHILD_SUBREAPER: adopts orphaned descendants; not inherited */
+	gid_t *groups;	/* supplementary groups, sorted; inherited */
+	int ngroups;
 };
 
 /* The default action of a stop signal: the process stops, its parent hears of it, and the
@@ -77,7 +83,8 @@ void process_group_exit(struct task *t, int wait_status);
 bool process_thread_leave(struct task *t);
 
 /* The task's process is gone: zombie (or reaped at once when the parent ignores SIGCHLD),
- * children reparented to init, parent signalled. Called by the task's own Sentry thread
+ * children reparented to the nearest living child-subreaper ancestor, else init, and sent
+ * their parent-death signals; parent signalled. Called by the task's own Sentry thread
  * once its stub is released. */
 void process_exit(struct task *t);
 

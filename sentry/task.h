@@ -62,6 +62,24 @@ struct task {
 	    rlim[RLIM_NLIMITS]; /* the guest's own limits (a fiction the Sentry enforces) */
 	char comm[16];
 
+	/* Guest attributes Linux keeps per thread, recorded and checked but never applied to
+	 * the host. Zero is Linux's initial value of each, so a zeroed task starts right.
+	 * Written under sb->lock (another thread may read them: getpriority, capget, a parent's
+	 * exit); the owning thread may read its own without it. task_copy() applies fork's
+	 * rules, execve keeps them but keepcaps. */
+	int pdeathsig;		      /* PR_SET_PDEATHSIG: sent when the parent process exits */
+	bool no_new_privs;	      /* sticky, inherited */
+	bool keepcaps;		      /* PR_SET_KEEPCAPS: inherited, cleared by execve */
+	uint64_t timer_slack;	      /* ns; 0: default_timer_slack */
+	uint64_t default_timer_slack; /* ns; the parent's slack at fork; 0: 50 us (init's) */
+	int nice;		      /* -20..19 */
+	int sched_policy;	      /* SCHED_OTHER (0), SCHED_BATCH or SCHED_IDLE */
+	bool sched_reset_on_fork;
+	/* Capabilities (a guest fiction, sys_creds.c): until caps_set, the default sets of
+	 * the euid (all for 0, none otherwise). */
+	bool caps_set;
+	uint64_t cap_eff, cap_prm, cap_inh;
+
 	bool exiting;
 	int exit_status; /* a wait status: (code << 8) or the terminating signal */
 
@@ -98,7 +116,7 @@ struct sandbox {
 	char hostname[65];
 	char domainname[65];
 	struct timespec boot_time; /* CLOCK_MONOTONIC at sandbox start: uptime in sysinfo, /proc */
-	cpu_set_t cpus;            /* the CPUs the sandbox started with: the guest's affinity */
+	cpu_set_t cpus;		   /* the CPUs the sandbox started with: the guest's affinity */
 
 	/* The process table (sentry/process.c), under lock. */
 	pthread_mutex_t lock;

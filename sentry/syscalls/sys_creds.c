@@ -6,13 +6,11 @@
  *
  * Capabilities are a guest fiction: a thread's sets start full (0..CAP_LAST_CAP) when its
  * euid is 0 and empty otherwise; capset may only drop, and uid changes move them as Linux's
- * cap_emulate_setxuid does. A thread whose sets differ from that default has an entry in
- * caps[], keyed by (sandbox, tid). Supplementary groups are per process here, keyed by
- * (sandbox, tgid), and start empty. Each entry remembers the task or process it was made
- * for, so a reused id starts fresh; entries of gone ids are swept when a table fills. Fork
- * copies neither: a child starts from the defaults.
- *
- * Lock order: sb->lock, then creds_lock.
+ * cap_emulate_setxuid does. A thread whose sets differ from that default records them in
+ * its struct task (caps_set). Supplementary groups are per process here (struct process),
+ * and start empty. Fork copies both (sys_fork.c, process.c); execve keeps both (the sets
+ * are not recomputed as Linux's exec would). Both are written under sb->lock, and read
+ * under it when another thread's or the process's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,37 +35,15 @@
 #define CAP_FS_MASK                                                                                \
 	(CAP_BIT(0) | CAP_BIT(1) | CAP_BIT(2) | CAP_BIT(3) | CAP_BIT(4) | CAP_BIT(27) | CAP_BIT(32))
 
-#define CAP_V1	    0x19980330U
-#define CAP_V2	    0x20071026U
-#define CAP_V3	    0x20080522U
-#define NGROUPS_K   65536
-#define TABLE_LIMIT (1U << 20)
-#define NO_ID	    ((uint32_t)-1)
+#define CAP_V1	  0x19980330U
+#define CAP_V2	  0x20071026U
+#define CAP_V3	  0x20080522U
+#define NGROUPS_K 65536
+#define NO_ID	  ((uint32_t)-1)
 
 struct capsets {
 	uint64_t eff, prm, inh;
 };
-
-struct caps_entry {
-	struct sandbox *sb;
-	pid_t tid;
-	const struct task *owner;
-	struct capsets c;
-};
-
-struct groups_entry {
-	struct sandbox *sb;
-	pid_t tgid;
-	const struct process *owner;
-	int n;
-	gid_t *list;
-};
-
-static pthread_mutex_t creds_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct caps_entry *caps;
-static size_t ncaps, capcaps;
-static struct groups_entry *groups;
-static size_t ngroups, capgroups;
 
 static struct capsets caps_default(uid_t euid)
 {
@@ -77,89 +53,30 @@ static struct capsets caps_default(uid_t euid)
 	return c;
 }
 
-/* p's capability sets. Caller holds creds_lock. */
+/* p's capability sets. Caller holds sb->lock, or is p. */
 static struct capsets caps_of(const struct task *p)
 {
-	for (size_t i = 0; i < ncaps; i++)
-		if (caps[i].sb == p->sb && caps[i].tid == p->tid && caps[i].owner == p)
-			return caps[i].c;
+	if (p->caps_set)
+		return (struct capsets){p->cap_eff, p->cap_prm, p->cap_inh};
 	return caps_default(p->cred.euid);
-}
-
-static struct capsets caps_get(const struct task *t)
-{
-	pthread_mutex_lock(&creds_lock);
-	struct capsets c = caps_of(t);
-	pthread_mutex_unlock(&creds_lock);
-	return c;
 }
 
 static bool capable(const struct task *t, int cap)
 {
-	return (caps_get(t).eff & CAP_BIT(cap)) != 0;
+	return (caps_of(t).eff & CAP_BIT(cap)) != 0;
 }
 
-/* Drops the entries of threads and processes that are gone. Holds sb->lock and creds_lock. */
-static void sweep(struct sandbox *sb)
-{
-	size_t j = 0;
-	for (size_t i = 0; i < ncaps; i++)
-		if (caps[i].sb != sb || process_find_thread(sb, caps[i].tid) == caps[i].owner)
-			caps[j++] = caps[i];
-	ncaps = j;
-	j = 0;
-	for (size_t i = 0; i < ngroups; i++) {
-		struct process *p = groups[i].sb == sb ? process_find(sb, groups[i].tgid) : NULL;
-		if (groups[i].sb != sb || (p == groups[i].owner && p->state == PROC_ALIVE))
-			groups[j++] = groups[i];
-		else
-			free(groups[i].list);
-	}
-	ngroups = j;
-}
-
-/* Room for one more entry (n of *cap used, each sz bytes): 0 or -ENOMEM. */
-static int room(void **tab, size_t n, size_t *cap, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	void *p = ncap <= TABLE_LIMIT ? realloc(*tab, ncap * sz) : NULL;
-	if (!p)
-		return -ENOMEM;
-	*tab = p;
-	*cap = ncap;
-	return 0;
-}
-
-/* Stores t's sets as they will be once its euid is euid (an entry only when they differ
- * from that euid's default). 0 or -ENOMEM, with nothing changed then. */
-static int caps_put(struct task *t, const struct capsets *c, uid_t euid)
+/* Stores t's sets as they will be once its euid is euid (recorded only when they differ
+ * from that euid's default). */
+static void caps_put(struct task *t, const struct capsets *c, uid_t euid)
 {
 	struct capsets def = caps_default(euid);
-	bool is_default = !memcmp(c, &def, sizeof(def));
-	int err = 0;
-	size_t i;
-
 	pthread_mutex_lock(&t->sb->lock);
-	pthread_mutex_lock(&creds_lock);
-	for (i = 0; i < ncaps; i++)
-		if (caps[i].sb == t->sb && caps[i].tid == t->tid && caps[i].owner == t)
-			break;
-	if (i < ncaps && is_default) {
-		caps[i] = caps[--ncaps];
-	} else if (i < ncaps) {
-		caps[i].c = *c;
-	} else if (!is_default) {
-		if (ncaps == capcaps)
-			sweep(t->sb);
-		err = room((void **)&caps, ncaps, &capcaps, sizeof(*caps));
-		if (!err)
-			caps[ncaps++] = (struct caps_entry){t->sb, t->tid, t, *c};
-	}
-	pthread_mutex_unlock(&creds_lock);
+	t->caps_set = memcmp(c, &def, sizeof(def)) != 0;
+	t->cap_eff = c->eff;
+	t->cap_prm = c->prm;
+	t->cap_inh = c->inh;
 	pthread_mutex_unlock(&t->sb->lock);
-	return err;
 }
 
 /* Installs new uids, moving the capability sets as Linux's cap_task_fix_setuid does (fs: a
@@ -167,7 +84,7 @@ static int caps_put(struct task *t, const struct capsets *c, uid_t euid)
 static long commit_uids(struct task *t, const struct creds *new, bool fs)
 {
 	const struct creds *old = &t->cred;
-	struct capsets c = caps_get(t);
+	struct capsets c = caps_of(t);
 
 	if (fs) {
 		if (old->fsuid == 0 && new->fsuid != 0)
@@ -184,9 +101,7 @@ static long commit_uids(struct task *t, const struct creds *new, bool fs)
 		if (old->euid != 0 && new->euid == 0)
 			c.eff = c.prm;
 	}
-	int err = caps_put(t, &c, new->euid);
-	if (err)
-		return err;
+	caps_put(t, &c, new->euid);
 	t->cred = *new;
 	return 0;
 }
@@ -319,7 +234,7 @@ long sys_setfsuid(struct task *t, const uint64_t a[6])
 	if (uid == c->ruid || uid == c->euid || uid == c->suid || capable(t, CAP_SETUID_K)) {
 		struct creds new = t->cred;
 		new.fsuid = uid;
-		commit_uids(t, &new, true); /* on -ENOMEM nothing changed: old is still right */
+		commit_uids(t, &new, true);
 	}
 	return old;
 }
@@ -350,7 +265,6 @@ long sys_setgroups(struct task *t, const uint64_t a[6])
 {
 	int n = (int)a[0];
 	gid_t *list = NULL;
-	int err = 0;
 
 	if (!capable(t, CAP_SETGID_K))
 		return -EPERM;
@@ -367,31 +281,14 @@ long sys_setgroups(struct task *t, const uint64_t a[6])
 		qsort(list, (size_t)n, sizeof(gid_t), gid_cmp);
 	}
 
+	/* Every thread of the process sees the new list (glibc would broadcast it anyway). */
 	pthread_mutex_lock(&t->sb->lock);
-	pthread_mutex_lock(&creds_lock);
-	size_t i;
-	for (i = 0; i < ngroups; i++)
-		if (groups[i].sb == t->sb && groups[i].tgid == t->tgid &&
-		    groups[i].owner == t->proc)
-			break;
-	if (i == ngroups) {
-		if (ngroups == capgroups)
-			sweep(t->sb);
-		err = room((void **)&groups, ngroups, &capgroups, sizeof(*groups));
-		if (!err)
-			groups[ngroups++] = (struct groups_entry){t->sb, t->tgid, t->proc, 0, NULL};
-	}
-	if (!err) {
-		i = i < ngroups ? i : ngroups - 1;
-		free(groups[i].list);
-		groups[i].list = list;
-		groups[i].n = n;
-		list = NULL;
-	}
-	pthread_mutex_unlock(&creds_lock);
+	gid_t *old = t->proc->groups;
+	t->proc->groups = list;
+	t->proc->ngroups = n;
 	pthread_mutex_unlock(&t->sb->lock);
-	free(list);
-	return err;
+	free(old);
+	return 0;
 }
 
 /* Size 0 asks for the count; otherwise the list must fit, and only its entries are
@@ -405,11 +302,8 @@ long sys_getgroups(struct task *t, const uint64_t a[6])
 
 	if (size < 0)
 		return -EINVAL;
-	pthread_mutex_lock(&creds_lock);
-	for (size_t i = 0; i < ngroups; i++)
-		if (groups[i].sb == t->sb && groups[i].tgid == t->tgid &&
-		    groups[i].owner == t->proc)
-			n = groups[i].n;
+	pthread_mutex_lock(&t->sb->lock);
+	n = t->proc->ngroups;
 	ret = n;
 	if (size && n > size)
 		ret = -EINVAL;
@@ -418,12 +312,10 @@ long sys_getgroups(struct task *t, const uint64_t a[6])
 		copy = malloc((size_t)n * sizeof(gid_t));
 		if (!copy)
 			ret = -ENOMEM;
-		for (size_t i = 0; copy && i < ngroups; i++)
-			if (groups[i].sb == t->sb && groups[i].tgid == t->tgid &&
-			    groups[i].owner == t->proc)
-				memcpy(copy, groups[i].list, (size_t)n * sizeof(gid_t));
+		else
+			memcpy(copy, t->proc->groups, (size_t)n * sizeof(gid_t));
 	}
-	pthread_mutex_unlock(&creds_lock);
+	pthread_mutex_unlock(&t->sb->lock);
 	if (copy && copy_to_guest(t, a[1], copy, (size_t)n * sizeof(gid_t)))
 		ret = -EFAULT;
 	free(copy);
@@ -478,11 +370,8 @@ long sys_capget(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	pthread_mutex_lock(&t->sb->lock);
 	struct task *p = pid && pid != t->tid ? process_find_thread(t->sb, pid) : t;
-	if (p) {
-		pthread_mutex_lock(&creds_lock);
+	if (p)
 		c = caps_of(p);
-		pthread_mutex_unlock(&creds_lock);
-	}
 	pthread_mutex_unlock(&t->sb->lock);
 	if (!p)
 		return -ESRCH;
@@ -514,7 +403,7 @@ long sys_capset(struct task *t, const uint64_t a[6])
 	if (copy_from_guest(t, d, a[1], n * sizeof(d[0])))
 		return -EFAULT;
 
-	struct capsets old = caps_get(t), c;
+	struct capsets old = caps_of(t), c;
 	c.eff = (d[0].effective | (uint64_t)d[1].effective << 32) & CAP_ALL;
 	c.prm = (d[0].permitted | (uint64_t)d[1].permitted << 32) & CAP_ALL;
 	c.inh = (d[0].inheritable | (uint64_t)d[1].inheritable << 32) & CAP_ALL;
@@ -522,5 +411,6 @@ long sys_capset(struct task *t, const uint64_t a[6])
 		return -EPERM;
 	if ((c.prm & ~old.prm) || (c.eff & ~c.prm))
 		return -EPERM;
-	return caps_put(t, &c, t->cred.euid);
+	caps_put(t, &c, t->cred.euid);
+	return 0;
 }

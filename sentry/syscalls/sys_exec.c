@@ -94,6 +94,10 @@ static void exec_commit(struct task *t, struct pl_thread *old_th, struct mm *old
 	pthread_mutex_lock(&sb->lock);
 	t->proc->execed = true;
 	t->proc->vfork_done = true;
+	/* Linux's begin_new_exec for an exec without set-id bits: dumpable again, keepcaps
+	 * (SECURE_KEEP_CAPS) cleared; the rest of prctl's state stays. */
+	t->proc->dumpable = 1;
+	t->keepcaps = false;
 	pthread_cond_broadcast(&sb->child_cv);
 	pthread_mutex_unlock(&sb->lock);
 	t->pl->release(old_th);

@@ -88,6 +88,31 @@ struct clone_args_k {
 	int exit_signal;
 };
 
+/* The guest attributes of a new thread, by Linux's copy_process and sched_fork rules. The
+ * per-process ones (dumpable, subreaper, groups) are process_fork's. Under sb->lock: other
+ * threads may change p's nice value or policy meanwhile. */
+static void copy_attrs(struct task *c, struct task *p)
+{
+	pthread_mutex_lock(&p->sb->lock);
+	c->pdeathsig = 0; /* cleared in every child */
+	c->no_new_privs = p->no_new_privs;
+	c->keepcaps = p->keepcaps;
+	/* The child's slack is the parent's, and so is its default (what PR_SET_TIMERSLACK 0
+	 * goes back to); zero stays zero, which means the same thing in both. */
+	c->timer_slack = p->timer_slack ? p->timer_slack : p->default_timer_slack;
+	c->default_timer_slack = c->timer_slack;
+	c->nice = p->nice;
+	c->sched_policy = p->sched_policy;
+	if (p->sched_reset_on_fork && c->nice < 0)
+		c->nice = 0; /* the policy is never real-time here, so only a raised nice resets */
+	c->sched_reset_on_fork = false;
+	c->caps_set = p->caps_set;
+	c->cap_eff = p->cap_eff;
+	c->cap_prm = p->cap_prm;
+	c->cap_inh = p->cap_inh;
+	pthread_mutex_unlock(&p->sb->lock);
+}
+
 static struct task *task_copy(struct task *p, const struct clone_args_k *ca)
 {
 	struct task *c = calloc(1, sizeof(*c));
@@ -108,6 +133,7 @@ static struct task *task_copy(struct task *p, const struct clone_args_k *ca)
 	pthread_mutex_unlock(&p->sig_lock);
 	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
 	memcpy(c->comm, p->comm, sizeof(c->comm));
+	copy_attrs(c, p);
 	c->ppid = p->tgid;
 	c->altstack = (ca->flags & CLONE_VM) && !(ca->flags & CLONE_VFORK)
 			  ? (stack_t){.ss_flags = SS_DISABLE}

@@ -4,12 +4,9 @@
  * guest asks for is checked and recorded, never applied to the host (a guest must not make
  * its host threads more important, and making them less is a policy the Sentry owns).
  *
- * The recorded nice value and policy of each guest thread live here, in a table guarded by
- * sched_lock and keyed by (sandbox, tid); an entry also remembers the task it was made for,
- * so a reused tid starts from the defaults, and entries of gone threads are swept when the
- * table fills. Fork does not copy an entry: a child starts at nice 0, SCHED_OTHER.
- *
- * Lock order: sb->lock, then sched_lock. Capabilities are the guest fiction: euid 0 holds
+ * The recorded nice value and policy of each guest thread live in its struct task, under
+ * sb->lock (any thread may change another's); fork copies them, honouring
+ * SCHED_RESET_ON_FORK (sys_fork.c). Capabilities are the guest fiction: euid 0 holds
  * CAP_SYS_NICE.
  */
 #define _GNU_SOURCE
@@ -18,7 +15,6 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -34,21 +30,14 @@
 #define MAX_RT_PRIO	   100
 #define SCHED_DEADLINE_K   6
 #define RESET_ON_FORK	   0x40000000
-#define SCHED_TABLE_MAX	   (1U << 20)
 #define AFFINITY_MAX_BYTES 1024U /* NR_CPUS <= 8192 on x86_64 */
 
+/* A thread's recorded scheduling attributes. */
 struct sched_attr_rec {
-	struct sandbox *sb;
-	pid_t tid;
-	const struct task *owner;
 	int nice;
 	int policy;
 	bool reset_on_fork;
 };
-
-static pthread_mutex_t sched_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sched_attr_rec *recs;
-static size_t nrecs, caprecs;
 
 /* The thread pid names: the caller for 0. Caller holds sb->lock. */
 static struct task *find_target(struct task *t, pid_t pid)
@@ -58,57 +47,18 @@ static struct task *find_target(struct task *t, pid_t pid)
 	return process_find_thread(t->sb, pid);
 }
 
-static struct sched_attr_rec *rec_find(const struct task *p)
-{
-	for (size_t i = 0; i < nrecs; i++)
-		if (recs[i].sb == p->sb && recs[i].tid == p->tid && recs[i].owner == p)
-			return &recs[i];
-	return NULL;
-}
-
-/* p's recorded values, the defaults when none. Caller holds sb->lock. */
+/* p's recorded values. Caller holds sb->lock. */
 static struct sched_attr_rec rec_get(const struct task *p)
 {
-	struct sched_attr_rec r = {.sb = p->sb, .tid = p->tid, .owner = p, .policy = SCHED_OTHER};
-	pthread_mutex_lock(&sched_lock);
-	const struct sched_attr_rec *e = rec_find(p);
-	if (e)
-		r = *e;
-	pthread_mutex_unlock(&sched_lock);
-	return r;
+	return (struct sched_attr_rec){p->nice, p->sched_policy, p->sched_reset_on_fork};
 }
 
-/* Stores r for its task. Caller holds sb->lock (the sweep reads the process table). */
-static int rec_put(struct sandbox *sb, const struct sched_attr_rec *r)
+/* Stores r for p. Caller holds sb->lock. */
+static void rec_put(struct task *p, const struct sched_attr_rec *r)
 {
-	int err = 0;
-	pthread_mutex_lock(&sched_lock);
-	struct sched_attr_rec *e = rec_find(r->owner);
-	if (!e && nrecs == caprecs) {
-		size_t j = 0;
-		for (size_t i = 0; i < nrecs; i++)
-			if (recs[i].sb != sb ||
-			    process_find_thread(sb, recs[i].tid) == recs[i].owner)
-				recs[j++] = recs[i];
-		nrecs = j;
-	}
-	if (!e && nrecs == caprecs) {
-		size_t ncap = caprecs ? caprecs * 2 : 16;
-		void *n = ncap <= SCHED_TABLE_MAX ? realloc(recs, ncap * sizeof(*recs)) : NULL;
-		if (n) {
-			recs = n;
-			caprecs = ncap;
-		} else {
-			err = -ENOMEM;
-		}
-	}
-	if (!err) {
-		if (!e)
-			e = &recs[nrecs++];
-		*e = *r;
-	}
-	pthread_mutex_unlock(&sched_lock);
-	return err;
+	p->nice = r->nice;
+	p->sched_policy = r->policy;
+	p->sched_reset_on_fork = r->reset_on_fork;
 }
 
 static bool capable_sys_nice(const struct task *t)
@@ -191,10 +141,8 @@ static void prio_one(struct task *t, struct task *p, struct prio_op *op)
 		return;
 	}
 	r.nice = op->nice;
-	int err = rec_put(t->sb, &r);
-	if (err)
-		op->result = err;
-	else if (op->result == -ESRCH)
+	rec_put(p, &r);
+	if (op->result == -ESRCH)
 		op->result = 0;
 }
 
@@ -295,7 +243,7 @@ static long set_scheduler(struct task *t, pid_t pid, int policy, uint64_t uparam
 	}
 	r.policy = policy;
 	r.reset_on_fork = reset;
-	err = rec_put(t->sb, &r);
+	rec_put(p, &r);
 out:
 	pthread_mutex_unlock(&t->sb->lock);
 	return err;
