@@ -330,11 +330,7 @@ static void send_pdeathsig(struct task *t, struct process *c)
 		if (!sig)
 			continue;
 		siginfo_t si;
-		memset(&si, 0, sizeof(si));
-		si.si_signo = sig;
-		si.si_code = SI_USER;
-		si.si_pid = t->tgid;
-		si.si_uid = t->cred.ruid;
+		siginfo_from_sender(&si, sig, SI_USER, t);
 		struct task *target = process_signal_target(c, sig);
 		if (target)
 			signal_send(target, sig, &si);

@@ -336,6 +336,15 @@ void task_kick(struct task *t)
 	}
 }
 
+void siginfo_from_sender(siginfo_t *si, int sig, int code, const struct task *sender)
+{
+	memset(si, 0, sizeof(*si));
+	si->si_signo = sig;
+	si->si_code = code;
+	si->si_pid = sender->tgid;
+	si->si_uid = sender->cred.ruid;
+}
+
 void signal_force_info(struct task *t, int sig, const siginfo_t *info)
 {
 	uint64_t bit = 1ULL << (sig - 1);

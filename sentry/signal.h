@@ -50,6 +50,9 @@ int task_host_poll(struct task *t, int fd, short events, const struct timespec *
 int task_host_sleep(struct task *t, clockid_t clk, int flags, const struct timespec *req,
 		    struct timespec *rem);
 
+/* The siginfo of a signal sent by a guest task (kill, tgkill, a parent-death signal). */
+void siginfo_from_sender(siginfo_t *si, int sig, int code, const struct task *sender);
+
 /* Queues sig for t with info (NULL: SI_USER from the sandbox) and wakes t if it must act.
  * Ignored signals are discarded. Returns 0, or -EAGAIN when a queued real-time signal
  * (not SI_USER) finds the queue full. */

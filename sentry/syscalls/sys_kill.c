@@ -33,11 +33,7 @@ static int send_to(struct task *t, struct process *p, int sig, int code)
 	if (init_protected(t->sb, p, sig))
 		return 0;
 	siginfo_t si;
-	memset(&si, 0, sizeof(si));
-	si.si_signo = sig;
-	si.si_code = code;
-	si.si_pid = t->tgid;
-	si.si_uid = t->cred.ruid;
+	siginfo_from_sender(&si, sig, code, t);
 	return signal_send(process_signal_target(p, sig), sig, &si);
 }
 
@@ -48,11 +44,7 @@ static int send_to_thread(struct task *t, struct task *target, int sig)
 	if (init_protected(t->sb, target->proc, sig))
 		return 0;
 	siginfo_t si;
-	memset(&si, 0, sizeof(si));
-	si.si_signo = sig;
-	si.si_code = SI_TKILL;
-	si.si_pid = t->tgid;
-	si.si_uid = t->cred.ruid;
+	siginfo_from_sender(&si, sig, SI_TKILL, t);
 	return signal_send(target, sig, &si);
 }
 
