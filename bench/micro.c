@@ -81,7 +81,8 @@ static void fork_exec_wait(long n)
 static void mmap_touch(long n)
 {
 	for (long i = 0; i < n; i++) {
-		char *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *p =
+		    mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			exit(1);
 		for (int off = 0; off < 65536; off += 4096)
@@ -102,13 +103,13 @@ static const struct {
 	void (*fn)(long);
 	long n;
 } cases[] = {
-	{"getppid", getppid_case, 20000},
-	{"open_read_close", open_read_close, 5000},
-	{"stat", stat_case, 10000},
-	{"pipe_rtt", pipe_rtt, 2000},
-	{"fork_exec_wait", fork_exec_wait, 50},
-	{"mmap_64k", mmap_touch, 1000},
-	{"cpu_loop", cpu_loop, 20000},
+    {"getppid", getppid_case, 20000},
+    {"open_read_close", open_read_close, 5000},
+    {"stat", stat_case, 10000},
+    {"pipe_rtt", pipe_rtt, 2000},
+    {"fork_exec_wait", fork_exec_wait, 50},
+    {"mmap_64k", mmap_touch, 1000},
+    {"cpu_loop", cpu_loop, 20000},
 };
 
 int main(int argc, char **argv)

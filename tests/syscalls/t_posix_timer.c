@@ -13,12 +13,13 @@
 static atomic_int hits, last_code, last_value;
 static atomic_int handler_tid;
 
+/* The count goes last: a waiter that sees it sees what the handler recorded. */
 static void on_timer(int sig, siginfo_t *si, void *uc)
 {
-	atomic_fetch_add(&hits, 1);
 	atomic_store(&last_code, si->si_code);
 	atomic_store(&last_value, si->si_value.sival_int);
 	atomic_store(&handler_tid, (int)syscall(SYS_gettid));
+	atomic_fetch_add(&hits, 1);
 }
 
 static void wait_hits(int n)
