@@ -40,7 +40,9 @@ test: build build-asan
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) -L sanitize
 
 # Coverage-guided fuzzing of the ELF parser with libFuzzer (clang), 60 s.
+# (clang is not among the install script's packages: only this optional target needs it.)
 fuzz: deps
+	@command -v clang >/dev/null || { echo "make fuzz: clang is needed (apt-get install clang)"; exit 1; }
 	mkdir -p $(BUILD)/fuzz
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. sentry/elf.c tests/fuzz/fuzz_elf.c \
 		-lelf -o $(BUILD)/fuzz/fuzz_elf
