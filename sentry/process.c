@@ -21,7 +21,6 @@ static void link_process(struct sandbox *sb, struct process *p, struct process *
 	}
 	p->next_all = sb->procs;
 	sb->procs = p;
-	sb->nprocs++;
 }
 
 /* Frees a process that is no longer linked anywhere. */
@@ -53,19 +52,27 @@ int process_init(struct sandbox *sb, struct task *t)
 	link_process(sb, p, NULL);
 	sb->init = p;
 	sb->last_pid = 1;
+	sb->nprocs = 1;
 	sb->running = 1;
 	t->proc = p;
 	return 0;
 }
 
-/* The next free pid after the last one handed out, wrapping like Linux (above 300). */
-static pid_t alloc_pid(struct sandbox *sb)
+/* A pid for a new process or thread: the next free one after the last handed out, wrapping
+ * like Linux (above 300), free of processes (zombies too) and of threads alike. Counts it
+ * against the pids limit, which like Linux's pids controller counts every task: -EAGAIN
+ * beyond. Caller holds sb->lock. */
+static pid_t take_pid(struct sandbox *sb)
 {
+	if (sb->pids_max > 0 && sb->nprocs >= sb->pids_max)
+		return -EAGAIN;
 	pid_t pid = sb->last_pid;
 	for (int tries = 0; tries < PID_MAX; tries++) {
 		pid = pid + 1 >= PID_MAX ? 300 : pid + 1;
-		if (!process_find(sb, pid))
+		if (!process_find(sb, pid) && !process_find_thread(sb, pid)) {
+			sb->nprocs++;
 			return sb->last_pid = pid;
+		}
 	}
 	return -EAGAIN;
 }
@@ -78,11 +85,7 @@ int process_fork(struct task *parent, struct task *c, int exit_signal)
 	if (!p)
 		return -ENOMEM;
 	pthread_mutex_lock(&sb->lock);
-	if (sb->pids_max > 0 && sb->nprocs >= sb->pids_max) {
-		err = -EAGAIN;
-		goto fail;
-	}
-	pid_t pid = alloc_pid(sb);
+	pid_t pid = take_pid(sb);
 	if (pid < 0) {
 		err = pid;
 		goto fail;
@@ -93,6 +96,7 @@ int process_fork(struct task *parent, struct task *c, int exit_signal)
 	if (pp->ngroups) {
 		p->groups = malloc((size_t)pp->ngroups * sizeof(gid_t));
 		if (!p->groups) {
+			sb->nprocs--; /* the pid taken above goes back */
 			err = -ENOMEM;
 			goto fail;
 		}
@@ -129,11 +133,7 @@ int process_add_thread(struct task *parent, struct task *c)
 		err = -EAGAIN;
 		goto out;
 	}
-	if (sb->pids_max > 0 && sb->nprocs >= sb->pids_max) {
-		err = -EAGAIN;
-		goto out;
-	}
-	pid_t tid = alloc_pid(sb);
+	pid_t tid = take_pid(sb);
 	if (tid < 0) {
 		err = tid;
 		goto out;
@@ -243,6 +243,7 @@ bool process_thread_leave(struct task *t)
 		if (*pp)
 			*pp = t->next_thread;
 		p->nr_threads--;
+		sb->nprocs--; /* its tid is free again */
 		if (p->task == t)
 			p->task = p->threads;
 		sb->running--;

@@ -124,7 +124,7 @@ struct sandbox {
 	struct process *procs;	 /* every live or zombie process */
 	struct process *init;
 	pid_t last_pid;
-	int nprocs;
+	int nprocs;   /* pids in use: every process (zombies too) and every extra thread */
 	int pids_max; /* the fork-bomb limit: EAGAIN beyond it */
 	int running;  /* tasks whose Sentry thread has not finished */
 

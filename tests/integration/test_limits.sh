@@ -15,6 +15,17 @@ else
 	echo "ok forkbomb: EAGAIN at the pids limit, all reaped"
 fi
 
+# Threads count against the same limit (Linux's pids controller counts tasks): init's main
+# thread plus 19 more.
+out=$("$CVISOR" do --platform="$PLATFORM" --pids-limit 20 -- "$PROGS/threadbomb" 2>/dev/null)
+status=$?
+expected=$'pthread_create failed: Resource temporarily unavailable after 19 threads\nall joined'
+if [ "$status" -ne 0 ] || [ "$out" != "$expected" ]; then
+	echo "FAIL threadbomb: status $status, output:"; echo "$out"; fail=1
+else
+	echo "ok threadbomb: EAGAIN at the pids limit, all joined"
+fi
+
 # Kill cvisor hard while a guest process tree sleeps: every stub must die with it. The stubs
 # are cvisor's children; remember their pids, then check each one is gone.
 "$CVISOR" do --platform="$PLATFORM" -- "$PROGS/sleeper" &
