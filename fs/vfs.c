@@ -417,11 +417,7 @@ static uint64_t io_seq;
 
 static void io_init(void)
 {
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&io_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&io_cv);
 }
 
 void vfs_io_event(void)

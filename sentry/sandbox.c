@@ -49,13 +49,9 @@ int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, stru
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
 	pthread_mutex_init(&sb->lock, &ma);
 	pthread_mutexattr_destroy(&ma);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&sb->child_cv, &ca);
-	pthread_cond_init(&sb->timer_cv, &ca);
+	cond_init_monotonic(&sb->child_cv);
+	cond_init_monotonic(&sb->timer_cv);
 	pthread_mutex_init(&sb->timer_lock, NULL);
-	pthread_condattr_destroy(&ca);
 	if (!sb->pids_max)
 		sb->pids_max = SANDBOX_PIDS_MAX_DEFAULT;
 	e = signal_sentry_init();

@@ -176,6 +176,15 @@ bool task_signal_pending(struct task *t)
 	return r;
 }
 
+void cond_init_monotonic(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 static bool interrupting(const struct task *t, bool killable_only)
 {
 	if (t->fatal_signal)

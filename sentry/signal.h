@@ -27,6 +27,9 @@ struct task;
 /* Installs the Sentry's own handler for SENTRY_WAKE_SIGNAL (no SA_RESTART). */
 int signal_sentry_init(void);
 
+/* Initializes a condition for task_wait(): its deadlines are on CLOCK_MONOTONIC. */
+void cond_init_monotonic(pthread_cond_t *cv);
+
 /* Waits on cv (m held by the caller) until woken, the absolute CLOCK_MONOTONIC deadline
  * (NULL: none) passes (-ETIMEDOUT), or a signal the task must handle arrives (-EINTR).
  * Spurious wake-ups return 0: callers loop on their own condition. */

@@ -61,11 +61,7 @@ static struct futex_waiter *fq_head;
 
 static void fq_init(void)
 {
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&fq_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&fq_cv);
 }
 
 static const void *key_mm(struct task *t, bool shared)
