@@ -43,8 +43,12 @@ static int eof_within_2s(int fd)
 int main(void)
 {
 	int ready[2], hold[2];
-	pid_t pid, mygrp = getpgrp(), mysid = getsid(0);
 	char c;
+	/* Lead our own group first: the group we were started in may be led from outside our pid
+	 * namespace (getpgrp() is then 0, and setpgid(pid, 0) would mean something else). */
+	if (getpgrp() != getpid())
+		OK(setpgid(0, 0));
+	pid_t pid, mygrp = getpgrp(), mysid = getsid(0);
 	signal(SIGUSR1, SIG_DFL);
 
 	/* setpgid(0, 0) in the child makes it the leader of a new group in our session. */
