@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs/namei_internal.h"
 #include "sentry/task.h"
 
 /* The kernel's O_LARGEFILE; glibc defines O_LARGEFILE as 0 on x86_64. */
@@ -21,10 +22,6 @@
 
 /* Serializes dentry cache updates (lookups that add children). Lock order: after fd tables. */
 static pthread_mutex_t dcache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-#define MAY_EXEC  1
-#define MAY_WRITE 2
-#define MAY_READ  4
 
 int inode_permission(struct inode *ino, int mask, const struct task *t)
 {
@@ -46,7 +43,7 @@ int inode_permission(struct inode *ino, int mask, const struct task *t)
 	mode_t bits;
 	if (st.st_uid == t->cred.fsuid)
 		bits = (st.st_mode >> 6) & 7;
-	else if (st.st_gid == t->cred.fsgid)
+	else if (cred_in_group(t, st.st_gid))
 		bits = (st.st_mode >> 3) & 7;
 	else
 		bits = st.st_mode & 7;
@@ -76,7 +73,7 @@ static void step_dotdot(const struct path *root, struct path *p)
 }
 
 /* Looks name up under dir, through the cache; returns a referenced child. */
-static int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out)
+int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out)
 {
 	int err = 0;
 	pthread_mutex_lock(&dcache_lock);
@@ -113,8 +110,71 @@ out:
 	return err;
 }
 
+void dcache_unhash(struct dentry *d)
+{
+	pthread_mutex_lock(&dcache_lock);
+	if (d->unhashed || d->parent == d) {
+		pthread_mutex_unlock(&dcache_lock);
+		return;
+	}
+	for (struct dentry **pp = &d->parent->children; *pp; pp = &(*pp)->next_sibling) {
+		if (*pp == d) {
+			*pp = d->next_sibling;
+			break;
+		}
+	}
+	d->next_sibling = NULL;
+	d->unhashed = true;
+	dentry_get(d->parent); /* see dentry_put: an unhashed dentry holds its parent */
+	pthread_mutex_unlock(&dcache_lock);
+	dentry_put(d); /* the cache's own reference */
+}
+
+int dcache_move(struct dentry *d, struct dentry *newparent, const char *newname)
+{
+	char *nm = strdup(newname);
+	if (!nm)
+		return -ENOMEM;
+	pthread_mutex_lock(&dcache_lock);
+	if (d->unhashed) {
+		pthread_mutex_unlock(&dcache_lock);
+		free(nm);
+		return 0;
+	}
+	for (struct dentry **pp = &d->parent->children; *pp; pp = &(*pp)->next_sibling) {
+		if (*pp == d) {
+			*pp = d->next_sibling;
+			break;
+		}
+	}
+	free(d->name);
+	d->name = nm;
+	d->parent = newparent;
+	d->next_sibling = newparent->children;
+	newparent->children = d;
+	pthread_mutex_unlock(&dcache_lock);
+	return 0;
+}
+
+bool dentry_is_ancestor(struct dentry *anc, struct dentry *d)
+{
+	bool found = false;
+	pthread_mutex_lock(&dcache_lock);
+	for (;;) {
+		if (d == anc) {
+			found = true;
+			break;
+		}
+		if (d->parent == d)
+			break;
+		d = d->parent;
+	}
+	pthread_mutex_unlock(&dcache_lock);
+	return found;
+}
+
 /* If something is mounted on p, moves p to the root of the topmost mount. */
-static void follow_mounts(struct path *p)
+void follow_mounts(struct path *p)
 {
 	while (p->dentry->mounted_here) {
 		struct mount *m = p->dentry->mounted_here;
@@ -293,6 +353,20 @@ int path_lookup_at(struct task *t, int dirfd, const char *path, int flags, struc
 
 int vfs_open(struct task *t, const struct path *p, int flags, struct file **out)
 {
+	return vfs_open_flags(t, p, flags, false, out);
+}
+
+/* O_TRUNC on an existing regular file: to size 0 through setattr (mtime and ctime change). */
+static int open_truncate(struct inode *ino)
+{
+	struct vfs_setattr sa = {.mask = SA_SIZE, .size = 0};
+	if (!ino->ops->setattr)
+		return ino->readonly_fs ? -EROFS : -EPERM;
+	return ino->ops->setattr(ino, &sa);
+}
+
+int vfs_open_flags(struct task *t, const struct path *p, int flags, bool created, struct file **out)
+{
 	struct inode *ino = p->dentry->inode;
 	int acc = flags & O_ACCMODE;
 	int mask = 0, err;
@@ -307,9 +381,14 @@ int vfs_open(struct task *t, const struct path *p, int flags, struct file **out)
 		return -ENOTDIR;
 	if (S_ISLNK(ino->mode) && !(flags & O_PATH))
 		return -ELOOP;
-	if (!(flags & O_PATH)) {
+	if (!(flags & O_PATH) && !created) {
 		err = inode_permission(ino, mask, t);
 		if (err < 0)
+			return err;
+		/* Writing through a read-only mount: only files whose data lives elsewhere
+		 * (devices, FIFOs, sockets) may still be opened for writing. */
+		if ((mask & MAY_WRITE) && (S_ISREG(ino->mode) || S_ISDIR(ino->mode)) &&
+		    (err = path_want_write(p)) < 0)
 			return err;
 	}
 	/* As on 64-bit Linux, every file description carries O_LARGEFILE. */
@@ -330,6 +409,11 @@ int vfs_open(struct task *t, const struct path *p, int flags, struct file **out)
 		}
 		err = ino->ops->open(ino, f);
 		if (err < 0) {
+			file_put(f);
+			return err;
+		}
+		if ((flags & O_TRUNC) && !created && S_ISREG(ino->mode) &&
+		    (err = open_truncate(ino)) < 0) {
 			file_put(f);
 			return err;
 		}

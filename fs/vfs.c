@@ -84,8 +84,15 @@ void dentry_put(struct dentry *d)
 {
 	if (!d || ref_dec(&d->refs) > 0)
 		return;
-	if (d->parent == d)
+	if (d->parent == d) {
 		dentry_free_tree(d);
+	} else if (d->unhashed) {
+		/* Out of the cache (unlinked or replaced): nobody else can find it, and it held
+		 * a reference to its parent since it was unhashed. */
+		struct dentry *parent = d->parent;
+		dentry_free_tree(d);
+		dentry_put(parent);
+	}
 }
 
 struct mount *mount_new(struct dentry *root, unsigned flags)

@@ -26,8 +26,41 @@ struct dentry;
 struct file;
 struct mount;
 
+/* Who creates a node: its owner, and the mode bits after the umask. */
+struct vfs_owner {
+	uid_t uid;
+	gid_t gid;
+};
+
+/* What setattr changes: the SA_* bits in mask say which fields count. */
+#define SA_MODE	     0x01 /* permission bits only (07777); the type never changes */
+#define SA_UID	     0x02
+#define SA_GID	     0x04
+#define SA_SIZE	     0x08 /* truncate or extend (regular files) */
+#define SA_ATIME     0x10
+#define SA_MTIME     0x20
+#define SA_CTIME     0x40 /* set ctime to the given time (else the fs sets it to now on any change) */
+#define SA_TIMES_NOW 0x80 /* for the VFS's permission check: atime and mtime are both "now" */
+struct vfs_setattr {
+	unsigned mask;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	int64_t size;
+	struct timespec atime, mtime, ctime;
+};
+
+/*
+ * Operations on inodes. Names handed to a filesystem are always single, vetted components
+ * (never "", ".", ".." and never containing '/', at most NAME_MAX bytes). The VFS has done
+ * every permission check, the read-only mount check and the "exists / does not exist" checks
+ * it can make from the dentry cache before calling a method that changes the tree; the
+ * filesystem still answers -EEXIST / -ENOENT / -ENOTEMPTY / -ENOSPC from its own state.
+ * A NULL method that changes the tree means the filesystem cannot: the VFS answers -EPERM
+ * (link), -EROFS (readonly_fs) or -EOPNOTSUPP.
+ */
 struct inode_ops {
-	/* Finds name (never "", ".", ".." and never containing '/') in directory dir. */
+	/* Finds name in directory dir. */
 	int (*lookup)(struct inode *dir, const char *name, struct inode **out);
 	int (*getattr)(struct inode *ino, struct stat *st);
 	/* Symlink target into buf (not NUL-terminated); returns its length. */
@@ -39,6 +72,37 @@ struct inode_ops {
 	/* The filesystem's statfs (NULL: a minimal answer from the VFS). */
 	int (*statfs)(struct inode *ino, struct statfs *st);
 	void (*release)(struct inode *ino);
+
+	/* --- writable filesystems ---------------------------------------------------------- */
+	/* Creates a new node called name in dir. mode holds the type (S_IFREG, S_IFDIR, S_IFIFO,
+	 * S_IFSOCK, S_IFCHR, S_IFBLK) and the permission bits (umask already applied); rdev the
+	 * device number of device nodes. Returns the new inode referenced in *out. */
+	int (*create)(struct inode *dir, const char *name, mode_t mode, dev_t rdev,
+		      const struct vfs_owner *who, struct inode **out);
+	int (*symlink)(struct inode *dir, const char *name, const char *target,
+		       const struct vfs_owner *who, struct inode **out);
+	/* A new name for target (never a directory) in dir; both on this filesystem. */
+	int (*link)(struct inode *dir, const char *name, struct inode *target);
+	/* Removes name (a non-directory, victim) from dir. */
+	int (*unlink)(struct inode *dir, const char *name, struct inode *victim);
+	/* Removes name (an empty directory, victim: -ENOTEMPTY if it is not) from dir. */
+	int (*rmdir)(struct inode *dir, const char *name, struct inode *victim);
+	/* Moves odir/oname to ndir/nname, both on this filesystem. flags: 0 (replace nname if it
+	 * exists: the VFS has checked the types agree and a directory target is empty-or-the-fs-
+	 * says-ENOTEMPTY), RENAME_NOREPLACE, or RENAME_EXCHANGE (both exist; swap them). The VFS
+	 * has refused moving a directory into itself. */
+	int (*rename)(struct inode *odir, const char *oname, struct inode *ndir, const char *nname,
+		      unsigned flags);
+	/* Changes attributes (see struct vfs_setattr); keeps ino->mode up to date. */
+	int (*setattr)(struct inode *ino, const struct vfs_setattr *sa);
+	/* Extended attributes (NULL: -EOPNOTSUPP). list fills buf with NUL-terminated names
+	 * (cap 0: returns the size needed); get returns the value's size (cap 0: just the size);
+	 * set takes XATTR_CREATE / XATTR_REPLACE in flags. */
+	long (*getxattr)(struct inode *ino, const char *name, void *buf, size_t cap);
+	int (*setxattr)(struct inode *ino, const char *name, const void *val, size_t len,
+			int flags);
+	long (*listxattr)(struct inode *ino, char *buf, size_t cap);
+	int (*removexattr)(struct inode *ino, const char *name);
 };
 
 struct inode {
@@ -47,6 +111,7 @@ struct inode {
 	mode_t mode; /* the file type bits, and the permission bits at lookup time */
 	uint64_t ino;
 	bool readonly_fs;
+	dev_t dev; /* st_dev of the filesystem (0: the filesystem's getattr says) */
 	void *priv;
 };
 
@@ -58,6 +123,7 @@ struct dentry {
 	struct dentry *children; /* a cache of looked-up names: negative entries not kept */
 	struct dentry *next_sibling;
 	struct mount *mounted_here; /* a mount whose root covers this dentry */
+	bool unhashed; /* removed from its parent's cache (unlinked, or replaced by rename) */
 };
 
 struct mount {
@@ -88,6 +154,10 @@ struct file_ops {
 	int64_t (*llseek)(struct file *f, int64_t off, int whence);
 	long (*ioctl)(struct file *f, struct task *t, unsigned long cmd, uint64_t arg);
 	int (*fstat)(struct file *f, struct stat *st);
+	/* fsync/fdatasync (NULL: nothing to do, 0). */
+	int (*fsync)(struct file *f, bool datasync);
+	/* fallocate (NULL: -EOPNOTSUPP). mode: 0, FALLOC_FL_KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE. */
+	int (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
 	/* Readiness now, as poll(2) events (POLLIN, POLLOUT, POLLHUP, ...). NULL: a regular
 	 * file, always ready for reading and writing. Files whose readiness changes inside
 	 * the Sentry call vfs_io_event() on every change; files backed by a host fd set
@@ -166,6 +236,35 @@ int path_walk(struct task *t, const struct path *start, const char *path, int fl
 /* Resolves dirfd + path as the *at syscalls do (AT_FDCWD, absolute paths, AT_EMPTY_PATH). */
 int path_lookup_at(struct task *t, int dirfd, const char *path, int flags, struct path *out);
 
+/* Resolves every component of path but the last (following symlinks) into *parent and copies
+ * the last into name: "" for "/" (or a path of only slashes), "." and ".." as they are.
+ * *trailing_slash says whether the last component was followed by '/'. */
+int path_parent_at(struct task *t, int dirfd, const char *path, struct path *parent, char name[256],
+		   bool *trailing_slash);
+
+/* The namespace operations behind the syscalls of the same names (fs/namei_ops.c). Each
+ * resolves its paths as the *at syscalls do and makes Linux's checks in Linux's order
+ * (permission on the parent, sticky directories, read-only mounts, EXDEV across mounts,
+ * EBUSY for mountpoints, EINVAL for moving a directory into itself). */
+int vfs_mknodat(struct task *t, int dirfd, const char *path, mode_t mode, dev_t rdev);
+int vfs_mkdirat(struct task *t, int dirfd, const char *path, mode_t mode);
+int vfs_unlinkat(struct task *t, int dirfd, const char *path, bool rmdir);
+int vfs_symlinkat(struct task *t, const char *target, int dirfd, const char *path);
+/* lflags: LOOKUP_FOLLOW (AT_SYMLINK_FOLLOW), LOOKUP_EMPTY (AT_EMPTY_PATH). */
+int vfs_linkat(struct task *t, int odirfd, const char *opath, int ndirfd, const char *npath,
+	       int lflags);
+int vfs_renameat(struct task *t, int odirfd, const char *opath, int ndirfd, const char *npath,
+		 unsigned flags);
+/* Changes attributes of an inode reached by p, after Linux's ownership and capability
+ * checks for the fields in sa->mask (chmod, chown, utimensat, truncate rules). */
+int vfs_setattr(struct task *t, const struct path *p, struct vfs_setattr *sa);
+/* open(2)'s O_CREAT: opens dirfd/path, creating a regular file if it is missing (O_EXCL: it
+ * must be missing). Returns the new file description in *out. */
+int vfs_open_create(struct task *t, int dirfd, const char *path, int flags, mode_t mode,
+		    struct file **out);
+/* 0 if p may be written through its mount (not MS_RDONLY, not a read-only filesystem). */
+int path_want_write(const struct path *p);
+
 /* Mounts m on the directory path names (m's reference passes to the mount table). */
 int vfs_mount_at(struct task *t, const char *path, struct mount *m);
 
@@ -175,8 +274,12 @@ void vfs_unmount(struct mount *m);
 /* Generic permission check (MAY_READ 4, MAY_WRITE 2, MAY_EXEC 1) against the task's creds. */
 int inode_permission(struct inode *ino, int mask, const struct task *t);
 
-/* Opens a resolved path as a new file description with the given open flags. */
+/* Opens a resolved path as a new file description with the given open flags (O_TRUNC
+ * truncates a regular file). */
 int vfs_open(struct task *t, const struct path *p, int flags, struct file **out);
+/* The same; created: the caller just created the file (no permission check, no truncate). */
+int vfs_open_flags(struct task *t, const struct path *p, int flags, bool created,
+		   struct file **out);
 
 int vfs_getattr(struct inode *ino, struct stat *st);
 
