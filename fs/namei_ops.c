@@ -469,10 +469,14 @@ int vfs_renameat(struct task *t, int odirfd, const char *opath, int ndirfd, cons
 		goto out_locked;
 	if (flags & RENAME_EXCHANGE) {
 		dcache_move(nc.dentry, op.dentry, oname);
+		if (ni->ops->moved)
+			ni->ops->moved(ni, odi, oname);
 	} else if (nc.dentry) {
 		dcache_unhash(nc.dentry);
 	}
 	dcache_move(oc.dentry, np.dentry, nname);
+	if (oi->ops->moved)
+		oi->ops->moved(oi, np.dentry->inode, nname);
 out_locked:
 	pthread_mutex_unlock(&ns_lock);
 	path_put(&oc);

@@ -93,6 +93,9 @@ struct inode_ops {
 	 * has refused moving a directory into itself. */
 	int (*rename)(struct inode *odir, const char *oname, struct inode *ndir, const char *nname,
 		      unsigned flags);
+	/* After a successful rename: the cached inode ino now lives in newdir as newname
+	 * (optional; for filesystems whose inodes remember where they are). */
+	void (*moved)(struct inode *ino, struct inode *newdir, const char *newname);
 	/* Changes attributes (see struct vfs_setattr); keeps ino->mode up to date. */
 	int (*setattr)(struct inode *ino, const struct vfs_setattr *sa);
 	/* Extended attributes (NULL: -EOPNOTSUPP). list fills buf with NUL-terminated names
