@@ -360,6 +360,13 @@ out:
 	return err;
 }
 
+static bool same_file(struct inode *a, struct inode *b)
+{
+	struct stat sa, sb;
+	return vfs_getattr(a, &sa) == 0 && vfs_getattr(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 #define RENAME_FLAGS_KNOWN (RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)
 
 int vfs_renameat(struct task *t, int odirfd, const char *opath, int ndirfd, const char *npath,
@@ -428,8 +435,9 @@ int vfs_renameat(struct task *t, int odirfd, const char *opath, int ndirfd, cons
 		err = -ENOTDIR;
 		goto out_locked;
 	}
-	/* Two names for the same inode: nothing to do, successfully. */
-	if (oi == ni) {
+	/* Two names for the same inode: nothing to do, successfully. (Compared by st_dev and
+	 * st_ino: an overlay has one inode object per name, even for hard links.) */
+	if (oi == ni || (ni && same_file(oi, ni))) {
 		err = 0;
 		goto out_locked;
 	}

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,7 +571,14 @@ static void ovl_dir_release(struct file *f)
 	}
 }
 
+static long ovl_dir_read(struct file *f, void *buf, size_t len, int64_t *off)
+{
+	(void)f, (void)buf, (void)len, (void)off;
+	return -EISDIR;
+}
+
 static const struct file_ops ovl_dir_ops = {
+    .read = ovl_dir_read,
     .getdents = ovl_getdents,
     .llseek = ovl_dir_llseek,
     .fstat = ovl_file_fstat,
@@ -616,7 +624,9 @@ static unsigned ovl_poll(struct file *f, int *host_fd)
 {
 	struct file *in = IN(f);
 	in->flags = f->flags;
-	return in->ops->poll ? in->ops->poll(in, host_fd) : 0x5 /* POLLIN | POLLOUT */;
+	/* No poll method: a regular file, always ready (what the poll syscalls assume). */
+	return in->ops->poll ? in->ops->poll(in, host_fd)
+			     : POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }
 
 static int ovl_fsync(struct file *f, bool datasync)

@@ -20,6 +20,10 @@
  * poll/select waiters do not sleep on p's conditions (they watch many files at once): every
  * change of readiness is also announced with vfs_io_event(), always after p->lock is dropped,
  * so that the sandbox-wide io lock is never taken under a pipe lock.
+ *
+ * FIFOs use the same struct pipe, kept by their inode rather than by their files
+ * (fifo_open): opens of either end meet there, and the last close empties it instead of
+ * freeing it.
  */
 #define _GNU_SOURCE
 #include "fs/pipe.h"
@@ -62,6 +66,11 @@ struct pipe {
 	unsigned head, tail;	   /* free-running: slots[tail..head) hold data */
 	unsigned readers, writers; /* open file descriptions of each end */
 	char *spare;		   /* a freed page kept for the next write */
+	/* FIFOs only: the pipe outlives its files (the inode keeps it), and opens count each
+	 * end's arrivals so that a waiting opener sees a partner that came and went. */
+	bool fifo;
+	pthread_cond_t partner; /* r_counter or w_counter moved */
+	unsigned r_counter, w_counter;
 	uint64_t ino;
 	uid_t uid;
 	gid_t gid;
@@ -277,6 +286,8 @@ static long pipe_ioctl(struct file *f, struct task *t, unsigned long cmd, uint64
 static int pipe_fstat(struct file *f, struct stat *st)
 {
 	struct pipe *p = f->priv;
+	if (p->fifo && f->inode)
+		return vfs_getattr(f->inode, st); /* a FIFO is its filesystem's inode */
 	memset(st, 0, sizeof(*st));
 	st->st_dev = PIPEFS_DEV;
 	st->st_mode = S_IFIFO | S_IRUSR | S_IWUSR;
@@ -301,6 +312,7 @@ static void pipe_free(struct pipe *p)
 	free(p->slots);
 	pthread_cond_destroy(&p->readable);
 	pthread_cond_destroy(&p->writable);
+	pthread_cond_destroy(&p->partner);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -318,6 +330,13 @@ static void pipe_release(struct file *f)
 	pthread_cond_broadcast(&p->readable);
 	pthread_cond_broadcast(&p->writable);
 	bool last = !p->readers && !p->writers;
+	if (last && p->fifo) {
+		/* Linux frees a FIFO's pipe with its last file: what was unread is gone. */
+		for (unsigned i = p->tail; i != p->head; i++)
+			slot_release(p, slot_at(p, i));
+		p->head = p->tail = 0;
+		last = false; /* the inode keeps p */
+	}
 	pthread_mutex_unlock(&p->lock);
 	/* Nobody else can hold p: every user of it holds a reference to one of its files. */
 	if (last)
@@ -417,6 +436,28 @@ out:
 	return r;
 }
 
+/* An empty pipe of the default size with no files, or NULL. */
+static struct pipe *pipe_alloc(void)
+{
+	struct pipe *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->nslots = PIPE_DEFAULT_SIZE / PIPE_PAGE_SIZE;
+	p->slots = calloc(p->nslots, sizeof(*p->slots));
+	if (!p->slots) {
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->readable, NULL);
+	pthread_cond_init(&p->writable, NULL);
+	pthread_cond_init(&p->partner, NULL);
+	p->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
+	now(&p->atime);
+	p->mtime = p->ctime = p->atime;
+	return p;
+}
+
 int pipe_create(int flags, struct file **rd, struct file **wr)
 {
 	struct task *t = task_current();
@@ -425,24 +466,12 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 	if (flags & ~(O_NONBLOCK | O_DIRECT | O_CLOEXEC))
 		return -EINVAL;
 	flags &= O_NONBLOCK | O_DIRECT;
-	p = calloc(1, sizeof(*p));
+	p = pipe_alloc();
 	if (!p)
 		return -ENOMEM;
-	p->nslots = PIPE_DEFAULT_SIZE / PIPE_PAGE_SIZE;
-	p->slots = calloc(p->nslots, sizeof(*p->slots));
-	if (!p->slots) {
-		free(p);
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->readable, NULL);
-	pthread_cond_init(&p->writable, NULL);
-	p->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
 	/* Owned by the creator's filesystem ids, as Linux's get_pipe_inode() does. */
 	p->uid = t ? t->cred.fsuid : 0;
 	p->gid = t ? t->cred.fsgid : 0;
-	now(&p->atime);
-	p->mtime = p->ctime = p->atime;
 
 	/* Counted as each file comes into being, so that a failure below frees p through the
 	 * ordinary release of what was made. */
@@ -461,5 +490,99 @@ int pipe_create(int flags, struct file **rd, struct file **wr)
 	r->stream = w->stream = true;
 	*rd = r;
 	*wr = w;
+	return 0;
+}
+
+/* --- FIFOs --------------------------------------------------------------------------------- */
+
+struct pipe *fifo_new(void)
+{
+	struct pipe *p = pipe_alloc();
+	if (p)
+		p->fifo = true;
+	return p;
+}
+
+void fifo_free(struct pipe *p)
+{
+	if (p)
+		pipe_free(p);
+}
+
+/* Waits (p->lock held) until *counter moves from what it is now: a partner opened. */
+static int wait_for_partner(struct pipe *p, struct task *t, const unsigned *counter)
+{
+	unsigned seen = *counter;
+	while (*counter == seen) {
+		if (task_wait(t, &p->lock, &p->partner, NULL) == -EINTR)
+			return -EINTR;
+	}
+	return 0;
+}
+
+/* Linux's fifo_open, for the three access modes. */
+int fifo_open(struct pipe *p, struct file *f)
+{
+	struct task *t = task_current();
+	int acc = f->flags & O_ACCMODE;
+	bool nowait = !t || nonblocking(f);
+	int err = 0;
+	if (acc != O_RDONLY && acc != O_WRONLY && acc != O_RDWR)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	if (!p->readers && !p->writers && p->nslots != PIPE_DEFAULT_SIZE / PIPE_PAGE_SIZE) {
+		/* A FIFO opened afresh has a fresh pipe in Linux: F_SETPIPE_SZ does not stick. */
+		struct pipe_slot *slots =
+		    calloc(PIPE_DEFAULT_SIZE / PIPE_PAGE_SIZE, sizeof(*slots));
+		if (!slots) {
+			err = -ENOMEM;
+			goto out;
+		}
+		free(p->slots);
+		p->slots = slots;
+		p->nslots = PIPE_DEFAULT_SIZE / PIPE_PAGE_SIZE;
+		p->head = p->tail = 0;
+	}
+	switch (acc) {
+	case O_RDONLY:
+		p->readers++;
+		p->r_counter++;
+		pthread_cond_broadcast(&p->partner);
+		if (!p->writers && !nowait && wait_for_partner(p, t, &p->w_counter) < 0) {
+			if (!--p->readers)
+				pthread_cond_broadcast(&p->writable);
+			err = -EINTR;
+		}
+		break;
+	case O_WRONLY:
+		if (!p->readers && nowait) {
+			err = -ENXIO;
+			break;
+		}
+		p->writers++;
+		p->w_counter++;
+		pthread_cond_broadcast(&p->partner);
+		if (!p->readers && wait_for_partner(p, t, &p->r_counter) < 0) {
+			if (!--p->writers)
+				pthread_cond_broadcast(&p->readable);
+			err = -EINTR;
+		}
+		break;
+	default: /* O_RDWR: both ends at once, never a wait */
+		p->readers++;
+		p->writers++;
+		p->r_counter++;
+		p->w_counter++;
+		pthread_cond_broadcast(&p->partner);
+		break;
+	}
+out:
+	pthread_mutex_unlock(&p->lock);
+	if (err < 0)
+		return err;
+	f->ops = &pipe_ops;
+	f->priv = p;
+	f->stream = true;
+	vfs_io_event(); /* a partner arrived: POLLHUP/POLLERR may be gone */
 	return 0;
 }

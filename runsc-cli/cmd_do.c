@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "fs/devfs.h"
+#include "fs/overlay.h"
+#include "fs/tmpfs.h"
 #include "fs/vfs.h"
 #include "platform/platform.h"
 #include "runsc-cli/cli.h"
@@ -74,6 +76,30 @@ static int parse_do(int argc, char **argv, struct do_opts *o)
 	return optind;
 }
 
+/* The embedded default root: host_dir read-only below, an in-memory tmpfs above for every
+ * write (at most a quarter of the machine's memory, so a guest filling it gets ENOSPC, not
+ * the host's OOM killer). */
+static int overlay_root(const char *host_dir, struct mount **out)
+{
+	struct mount *host = NULL;
+	struct inode *upper = NULL;
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	struct tmpfs_opts to = {.root_mode = 0755};
+	if (pages > 0 && psz > 0)
+		to.size_limit = (uint64_t)pages * (uint64_t)psz / 4;
+	int e = hostfs_mount(host_dir, true, &host);
+	if (e == 0)
+		e = tmpfs_new(&to, &upper);
+	if (e == 0)
+		e = overlay_mount(host->root->inode, upper, 0, out);
+	inode_put(upper);
+	if (host) {
+		struct path p = {host, NULL};
+		path_put(&p);
+	}
+	return e;
+}
+
 static int exit_code_of(int status)
 {
 	if (status & 0x7f)
@@ -114,9 +140,9 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 	sb->pl = pl;
 	sb->strace = o.strace;
 	sb->pids_max = o.pids_limit;
-	e = hostfs_mount("/", true, &root);
+	e = overlay_root("/", &root);
 	if (e < 0) {
-		cli_error("do: cannot open the host's / as the guest root: %s", strerror(-e));
+		cli_error("do: cannot make the guest root over the host's /: %s", strerror(-e));
 		goto out;
 	}
 	char host[65] = "";
