@@ -107,6 +107,8 @@ struct task {
 
 /* The task the calling Sentry thread runs (NULL outside task threads). */
 struct task *task_current(void);
+/* Whether t has capability cap (CAP_*) in its effective set: the guest fiction of sys_creds.c. */
+bool task_capable(const struct task *t, int cap);
 void task_set_current(struct task *t);
 
 /* Per-sandbox state shared by its tasks. */

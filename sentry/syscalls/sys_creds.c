@@ -414,3 +414,8 @@ long sys_capset(struct task *t, const uint64_t a[6])
 	caps_put(t, &c, t->cred.euid);
 	return 0;
 }
+
+bool task_capable(const struct task *t, int cap)
+{
+	return capable(t, cap);
+}
