@@ -1,5 +1,6 @@
 /*
- * hostfs: a host directory tree as a guest filesystem (read-only for now).
+ * hostfs: a host directory tree as a guest filesystem, read-only (the overlay's lower layer)
+ * or writable (an OCI or --volume bind mount marked rw).
  *
  * Every host access is relative to a directory fd the Sentry holds, with a single name that
  * the walk has already vetted (never "", ".", ".." or containing '/'), and goes through
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 struct host_inode {
+	bool readonly;	      /* the whole mount */
 	int fd;		      /* O_PATH fd: directories only, else -1 */
 	struct inode *parent; /* non-directories: the directory they were found in */
 	char *name;	      /* ... and their name there */
@@ -46,14 +48,20 @@ struct host_file {
 static const struct inode_ops host_inode_ops;
 static const struct file_ops host_file_ops;
 
-static int host_openat2(int dirfd, const char *name, int flags)
+static int host_openat2_mode(int dirfd, const char *name, int flags, mode_t mode)
 {
 	struct open_how how = {
 	    .flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+	    .mode = mode,
 	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
 	};
 	long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
 	return fd < 0 ? -errno : (int)fd;
+}
+
+static int host_openat2(int dirfd, const char *name, int flags)
+{
+	return host_openat2_mode(dirfd, name, flags, 0);
 }
 
 static struct host_inode *HI(struct inode *ino)
@@ -95,7 +103,7 @@ static struct inode *host_inode_new(const struct stat *st, struct host_inode *hi
 	if (!ino)
 		return NULL;
 	ino->ino = st->st_ino;
-	ino->readonly_fs = true;
+	ino->readonly_fs = hi->readonly || hi->hidden;
 	return ino;
 }
 
@@ -114,6 +122,7 @@ static int host_lookup(struct inode *dir, const char *name, struct inode **out)
 		return -ENOMEM;
 	hi->fd = -1;
 	hi->root_dev = d->root_dev;
+	hi->readonly = d->readonly;
 	if (S_ISDIR(st.st_mode)) {
 		fd = host_openat2(d->fd, name, O_PATH | O_DIRECTORY);
 		if (fd < 0) {
@@ -172,7 +181,8 @@ static int host_statfs(struct inode *ino, struct statfs *st)
 	int fd = hi->fd >= 0 ? hi->fd : HI(hi->parent)->fd;
 	if (fstatfs(fd, st) < 0)
 		return -errno;
-	st->f_flags |= ST_RDONLY;
+	if (hi->readonly)
+		st->f_flags |= ST_RDONLY;
 	return 0;
 }
 
@@ -195,8 +205,9 @@ static int host_open(struct inode *ino, struct file *f)
 		return -EACCES;
 	if (S_ISFIFO(ino->mode) || S_ISSOCK(ino->mode))
 		return -ENXIO;
-	if ((f->flags & O_ACCMODE) != O_RDONLY)
-		return -EROFS;
+	int acc = f->flags & O_ACCMODE;
+	if (acc != O_RDONLY && (hi->readonly || S_ISDIR(ino->mode)))
+		return S_ISDIR(ino->mode) ? -EISDIR : -EROFS;
 	hf = calloc(1, sizeof(*hf));
 	if (!hf)
 		return -ENOMEM;
@@ -205,7 +216,9 @@ static int host_open(struct inode *ino, struct file *f)
 	if (S_ISDIR(ino->mode)) {
 		fd = hi->hidden ? 0 : host_openat2(hi->fd, ".", O_RDONLY | O_DIRECTORY);
 	} else {
-		fd = host_openat2(HI(hi->parent)->fd, hi->name, O_RDONLY | O_NOCTTY);
+		/* O_APPEND goes to the host too: appends are then atomic there as well. */
+		fd = host_openat2(HI(hi->parent)->fd, hi->name,
+				  acc | (f->flags & O_APPEND) | O_NOCTTY);
 	}
 	if (fd < 0) {
 		free(hf);
@@ -229,6 +242,180 @@ static void host_inode_release(struct inode *ino)
 	free(hi);
 }
 
+/* --- writable mounts: each change is one *at call on a directory fd and a vetted name ---- */
+
+/* The directory fd and name a non-root node is reached by. */
+static int parent_of(struct inode *ino, int *dirfd, const char **name)
+{
+	struct host_inode *hi = HI(ino);
+	if (!hi->parent)
+		return -EBUSY; /* a directory: the VFS reaches it by its own fd */
+	*dirfd = HI(hi->parent)->fd;
+	*name = hi->name;
+	return 0;
+}
+
+static int host_create(struct inode *dir, const char *name, mode_t mode, dev_t rdev,
+		       const struct vfs_owner *who, struct inode **out)
+{
+	int dfd = HI(dir)->fd, r;
+	(void)rdev;
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		r = host_openat2_mode(dfd, name, O_CREAT | O_EXCL | O_WRONLY, mode & 07777);
+		if (r < 0)
+			return r;
+		r = fchown(r, who->uid, who->gid) < 0 ? (close(r), -errno) : close(r);
+		break;
+	case S_IFDIR:
+		r = mkdirat(dfd, name, mode & 07777) < 0 ? -errno : 0;
+		if (r == 0 && fchownat(dfd, name, who->uid, who->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+		break;
+	case S_IFIFO:
+		r = mknodat(dfd, name, mode, 0) < 0 ? -errno : 0;
+		if (r == 0 && fchownat(dfd, name, who->uid, who->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+		break;
+	default:
+		/* Device nodes and sockets are never made on the host for a guest. */
+		return -EPERM;
+	}
+	if (r < 0)
+		return r;
+	return host_lookup(dir, name, out);
+}
+
+static int host_symlink(struct inode *dir, const char *name, const char *target,
+			const struct vfs_owner *who, struct inode **out)
+{
+	int dfd = HI(dir)->fd;
+	if (symlinkat(target, dfd, name) < 0)
+		return -errno;
+	if (fchownat(dfd, name, who->uid, who->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return host_lookup(dir, name, out);
+}
+
+static int host_link(struct inode *dir, const char *name, struct inode *target)
+{
+	int ofd;
+	const char *oname;
+	if (target->ops != &host_inode_ops)
+		return -EXDEV;
+	int err = parent_of(target, &ofd, &oname);
+	if (err < 0)
+		return -EPERM;
+	return linkat(ofd, oname, HI(dir)->fd, name, 0) < 0 ? -errno : 0;
+}
+
+static int host_unlink(struct inode *dir, const char *name, struct inode *victim)
+{
+	(void)victim;
+	return unlinkat(HI(dir)->fd, name, 0) < 0 ? -errno : 0;
+}
+
+static int host_rmdir(struct inode *dir, const char *name, struct inode *victim)
+{
+	(void)victim;
+	return unlinkat(HI(dir)->fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+static int host_rename(struct inode *odir, const char *oname, struct inode *ndir, const char *nname,
+		       unsigned flags)
+{
+	if (syscall(SYS_renameat2, HI(odir)->fd, oname, HI(ndir)->fd, nname, flags) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A non-directory remembers its parent and name: a rename changes both. */
+static void host_moved(struct inode *ino, struct inode *newdir, const char *newname)
+{
+	struct host_inode *hi = HI(ino);
+	char *nm;
+	if (!hi->parent || !(nm = strdup(newname)))
+		return;
+	free(hi->name);
+	hi->name = nm;
+	inode_get(newdir);
+	inode_put(hi->parent);
+	hi->parent = newdir;
+}
+
+/* An fd on the node itself for the f* calls: O_RDONLY for directories, O_WRONLY for a size
+ * change, else O_PATH (enough for fchownat/utimensat with AT_EMPTY_PATH). */
+static int node_fd(struct inode *ino, int flags)
+{
+	struct host_inode *hi = HI(ino);
+	if (hi->fd >= 0)
+		return host_openat2(hi->fd, ".", O_RDONLY | O_DIRECTORY);
+	return host_openat2(HI(hi->parent)->fd, hi->name, flags);
+}
+
+static int host_setattr(struct inode *ino, const struct vfs_setattr *sa)
+{
+	struct host_inode *hi = HI(ino);
+	if (hi->readonly)
+		return -EROFS;
+	bool lnk = S_ISLNK(ino->mode);
+	int fd, err = 0;
+	if (lnk) {
+		/* A symlink cannot be opened: its owner and times by name, without following. */
+		int dfd;
+		const char *name;
+		if ((err = parent_of(ino, &dfd, &name)) < 0)
+			return err;
+		if ((sa->mask & (SA_UID | SA_GID)) &&
+		    fchownat(dfd, name, (sa->mask & SA_UID) ? sa->uid : (uid_t)-1,
+			     (sa->mask & SA_GID) ? sa->gid : (gid_t)-1, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+		if (sa->mask & (SA_ATIME | SA_MTIME)) {
+			struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+			if (sa->mask & SA_ATIME)
+				ts[0] = sa->atime;
+			if (sa->mask & SA_MTIME)
+				ts[1] = sa->mtime;
+			if (utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+				return -errno;
+		}
+		return 0;
+	}
+	fd = node_fd(ino, (sa->mask & SA_SIZE) ? O_WRONLY : O_PATH);
+	if (fd < 0)
+		return fd;
+	if ((sa->mask & (SA_UID | SA_GID)) &&
+	    fchownat(fd, "", (sa->mask & SA_UID) ? sa->uid : (uid_t)-1,
+		     (sa->mask & SA_GID) ? sa->gid : (gid_t)-1, AT_EMPTY_PATH) < 0)
+		err = -errno;
+	/* fchmod refuses O_PATH fds: the mode through the node's name or its directory fd. */
+	if (err == 0 && (sa->mask & SA_MODE)) {
+		int r;
+		if (hi->fd >= 0) {
+			r = fchmod(fd, sa->mode & 07777);
+		} else {
+			r = fchmodat(HI(hi->parent)->fd, hi->name, sa->mode & 07777, 0);
+		}
+		if (r < 0)
+			err = -errno;
+	}
+	if (err == 0 && (sa->mask & SA_SIZE) && ftruncate(fd, sa->size) < 0)
+		err = -errno;
+	if (err == 0 && (sa->mask & (SA_ATIME | SA_MTIME))) {
+		struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+		if (sa->mask & SA_ATIME)
+			ts[0] = sa->atime;
+		if (sa->mask & SA_MTIME)
+			ts[1] = sa->mtime;
+		if (utimensat(fd, "", ts, AT_EMPTY_PATH) < 0)
+			err = -errno;
+	}
+	close(fd);
+	ino->mode =
+	    (ino->mode & S_IFMT) | ((sa->mask & SA_MODE) ? sa->mode & 07777 : ino->mode & 07777);
+	return err;
+}
+
 static const struct inode_ops host_inode_ops = {
     .lookup = host_lookup,
     .getattr = host_getattr,
@@ -236,6 +423,14 @@ static const struct inode_ops host_inode_ops = {
     .statfs = host_statfs,
     .open = host_open,
     .release = host_inode_release,
+    .create = host_create,
+    .symlink = host_symlink,
+    .link = host_link,
+    .unlink = host_unlink,
+    .rmdir = host_rmdir,
+    .rename = host_rename,
+    .moved = host_moved,
+    .setattr = host_setattr,
 };
 
 /* --- open files ------------------------------------------------------------------------- */
@@ -330,8 +525,43 @@ static void host_release(struct file *f)
 	free(hf);
 }
 
+static long host_write(struct file *f, const void *buf, size_t len, int64_t *off)
+{
+	struct host_file *hf = HF(f);
+	ssize_t n;
+	if (f->flags & O_APPEND) {
+		/* Opened O_APPEND on the host: write lands at the end; our position follows. */
+		n = write(hf->fd, buf, len);
+		if (n >= 0 && off) {
+			off_t end = lseek(hf->fd, 0, SEEK_CUR);
+			*off = end >= 0 ? end : *off + n;
+		}
+	} else {
+		n = pwrite(hf->fd, buf, len, *off);
+		if (n > 0)
+			*off += n;
+	}
+	return n < 0 ? -errno : n;
+}
+
+static int host_fsync(struct file *f, bool datasync)
+{
+	int fd = HF(f)->fd;
+	if (fd < 0)
+		return 0;
+	return (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+}
+
+static int host_fallocate(struct file *f, int mode, int64_t off, int64_t len)
+{
+	return fallocate(HF(f)->fd, mode, off, len) < 0 ? -errno : 0;
+}
+
 static const struct file_ops host_file_ops = {
     .read = host_read,
+    .write = host_write,
+    .fsync = host_fsync,
+    .fallocate = host_fallocate,
     .getdents = host_getdents,
     .llseek = host_llseek,
     .fstat = host_fstat,
@@ -345,8 +575,6 @@ int hostfs_mount(const char *host_root, bool readonly, struct mount **out)
 	struct inode *ino;
 	int fd;
 
-	if (!readonly)
-		return -EOPNOTSUPP; /* writable host binds arrive with the VFS issue */
 	fd = open(host_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -362,6 +590,7 @@ int hostfs_mount(const char *host_root, bool readonly, struct mount **out)
 	}
 	hi->fd = fd;
 	hi->root_dev = st.st_dev;
+	hi->readonly = readonly;
 	ino = host_inode_new(&st, hi);
 	if (!ino) {
 		close(fd);

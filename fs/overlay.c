@@ -1087,14 +1087,16 @@ int overlay_new(struct inode *lower_root, struct inode *upper_root, struct inode
 	/* The root's attributes are the lower root's (a read-only host / keeps its mode). */
 	if (lower_root) {
 		struct stat st;
-		if (vfs_getattr(lower_root, &st) == 0 && upper_root->ops->setattr) {
+		if (vfs_getattr(lower_root, &st) == 0) {
 			struct vfs_setattr sa = {.mask = SA_MODE | SA_UID | SA_GID,
 						 .mode = st.st_mode & 07777,
 						 .uid = st.st_uid,
 						 .gid = st.st_gid};
-			upper_root->ops->setattr(upper_root, &sa);
+			if (upper_root->ops->setattr)
+				upper_root->ops->setattr(upper_root, &sa);
+			/* (a filesystem's root inode object may carry a private number) */
+			(*root)->ino = st.st_ino;
 		}
-		(*root)->ino = lower_root->ino;
 	}
 	return 0;
 }

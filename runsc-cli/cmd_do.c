@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -36,16 +37,19 @@ struct do_opts {
 	const char *cwd;
 	bool strace;
 	int pids_limit;
+	const char *volumes[16]; /* --volume HOST:GUEST[:ro|:rw] */
+	int nvolumes;
 };
 
 static int parse_do(int argc, char **argv, struct do_opts *o)
 {
-	enum { O_PLATFORM = 256, O_STRACE, O_CWD, O_PIDS };
+	enum { O_PLATFORM = 256, O_STRACE, O_CWD, O_PIDS, O_VOLUME };
 	static const struct option opts[] = {
 	    {"platform", required_argument, NULL, O_PLATFORM},
 	    {"strace", no_argument, NULL, O_STRACE},
 	    {"cwd", required_argument, NULL, O_CWD},
 	    {"pids-limit", required_argument, NULL, O_PIDS},
+	    {"volume", required_argument, NULL, O_VOLUME},
 	    {0},
 	};
 	char *end;
@@ -68,6 +72,13 @@ static int parse_do(int argc, char **argv, struct do_opts *o)
 					  optarg);
 				return -1;
 			}
+			break;
+		case O_VOLUME:
+			if (o->nvolumes == (int)(sizeof(o->volumes) / sizeof(o->volumes[0]))) {
+				cli_error("do: --volume: at most 16 volumes");
+				return -1;
+			}
+			o->volumes[o->nvolumes++] = optarg;
 			break;
 		default:
 			return -1;
@@ -100,6 +111,54 @@ static int overlay_root(const char *host_dir, struct mount **out)
 	return e;
 }
 
+/* --volume HOST:GUEST[:ro|:rw]: the host directory HOST bound at GUEST (created in the
+ * guest's root if missing), read-write unless :ro. One error line naming the volume. */
+static int mount_volume(struct task *t, const char *spec)
+{
+	char buf[PATH_MAX * 2 + 4];
+	bool ro = false;
+	if (strlen(spec) >= sizeof(buf)) {
+		cli_error("do: --volume '%s': too long", spec);
+		return -ENAMETOOLONG;
+	}
+	strcpy(buf, spec);
+	char *guest = strchr(buf, ':');
+	if (!guest || guest == buf || guest[1] != '/') {
+		cli_error("do: --volume '%s': expected HOST:GUEST[:ro|:rw] with an absolute GUEST",
+			  spec);
+		return -EINVAL;
+	}
+	*guest++ = 0;
+	char *mode = strchr(guest, ':');
+	if (mode) {
+		*mode++ = 0;
+		if (strcmp(mode, "ro") == 0) {
+			ro = true;
+		} else if (strcmp(mode, "rw") != 0) {
+			cli_error("do: --volume '%s': unknown mode '%s' (ro or rw)", spec, mode);
+			return -EINVAL;
+		}
+	}
+	struct mount *m;
+	int e = hostfs_mount(buf, ro, &m);
+	if (e < 0) {
+		cli_error("do: --volume '%s': cannot open host directory '%s': %s", spec, buf,
+			  strerror(-e));
+		return e;
+	}
+	e = vfs_mkdirat(t, AT_FDCWD, guest, 0755);
+	if (e == -EEXIST)
+		e = 0;
+	if (e == 0)
+		e = vfs_mount_at(t, guest, m);
+	if (e < 0) {
+		cli_error("do: --volume '%s': cannot mount on '%s': %s", spec, guest, strerror(-e));
+		struct path p = {m, NULL};
+		path_put(&p);
+	}
+	return e;
+}
+
 static int exit_code_of(int status)
 {
 	if (status & 0x7f)
@@ -119,7 +178,7 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 	int first = parse_do(argc, argv, &o);
 	if (first < 0) {
 		cli_error("do: usage: cvisor do [--platform=ptrace] [--strace] [--cwd DIR] "
-			  "[--pids-limit N] [--] CMD [ARGS...]");
+			  "[--pids-limit N] [--volume HOST:GUEST[:ro]] [--] CMD [ARGS...]");
 		return EXIT_NOT_FOUND;
 	}
 	if (first >= argc) {
@@ -171,6 +230,10 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 		}
 		cli_error("do: cannot mount /dev: %s", strerror(-e));
 		goto out;
+	}
+	for (int i = 0; i < o.nvolumes; i++) {
+		if (mount_volume(t, o.volumes[i]) < 0)
+			goto out;
 	}
 	const char *cmd = argv[first];
 	e = exec_find(t, cmd, getenv("PATH"), found, sizeof(found));
