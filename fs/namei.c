@@ -189,6 +189,7 @@ struct walk {
 	struct task *t;
 	struct path root;
 	int links;
+	int rflags; /* LOOKUP_BENEATH, LOOKUP_IN_ROOT, LOOKUP_NO_SYMLINKS, LOOKUP_NO_XDEV */
 };
 
 static int walk(struct walk *w, struct path *cur, const char *path, int flags);
@@ -237,6 +238,9 @@ static int walk(struct walk *w, struct path *cur, const char *path, int flags)
 	int err;
 
 	if (*p == '/') {
+		if (w->rflags & LOOKUP_BENEATH)
+			return -EXDEV; /* RESOLVE_BENEATH: no absolute paths, nor symlinks to them
+					*/
 		path_put(cur);
 		*cur = w->root;
 		path_get(cur);
@@ -266,7 +270,12 @@ static int walk(struct walk *w, struct path *cur, const char *path, int flags)
 		if (strcmp(name, ".") == 0)
 			continue;
 		if (strcmp(name, "..") == 0) {
+			if ((w->rflags & LOOKUP_BENEATH) && path_equal(cur, &w->root))
+				return -EXDEV;
+			struct mount *was = cur->mnt;
 			step_dotdot(&w->root, cur);
+			if ((w->rflags & LOOKUP_NO_XDEV) && cur->mnt != was)
+				return -EXDEV;
 			continue;
 		}
 		struct dentry *child;
@@ -277,8 +286,16 @@ static int walk(struct walk *w, struct path *cur, const char *path, int flags)
 		path_get(&next);   /* the mount reference */
 		dentry_put(child); /* path_get took the dentry reference too */
 		follow_mounts(&next);
+		if ((w->rflags & LOOKUP_NO_XDEV) && next.mnt != cur->mnt) {
+			path_put(&next);
+			return -EXDEV;
+		}
 		if (S_ISLNK(next.dentry->inode->mode) &&
 		    (!last || (flags & LOOKUP_FOLLOW) || trailing_slash)) {
+			if (w->rflags & LOOKUP_NO_SYMLINKS) {
+				path_put(&next);
+				return -ELOOP;
+			}
 			int lflags = LOOKUP_FOLLOW | (last ? flags & LOOKUP_DIRECTORY : 0);
 			err = follow_link(w, cur, &next, lflags);
 			if (err < 0) {
@@ -299,16 +316,22 @@ static int walk(struct walk *w, struct path *cur, const char *path, int flags)
 int path_walk(struct task *t, const struct path *start, const char *path, int flags,
 	      struct path *out)
 {
-	struct walk w = {.t = t};
+	struct walk w = {.t = t, .rflags = flags & LOOKUP_RESOLVE_MASK};
 	struct path cur;
 	int err;
 
 	if (!*path && !(flags & LOOKUP_EMPTY))
 		return -ENOENT;
-	pthread_mutex_lock(&t->fs->lock);
-	w.root = t->fs->root;
-	path_get(&w.root);
-	pthread_mutex_unlock(&t->fs->lock);
+	if (flags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT)) {
+		/* openat2's scoped walks: the start directory is the root for this walk. */
+		w.root = *start;
+		path_get(&w.root);
+	} else {
+		pthread_mutex_lock(&t->fs->lock);
+		w.root = t->fs->root;
+		path_get(&w.root);
+		pthread_mutex_unlock(&t->fs->lock);
+	}
 	cur = *start;
 	path_get(&cur);
 	err = walk(&w, &cur, path, flags);
@@ -325,7 +348,8 @@ int path_lookup_at(struct task *t, int dirfd, const char *path, int flags, struc
 {
 	struct path start;
 	int err;
-	if (path[0] == '/' || dirfd == AT_FDCWD) {
+	bool scoped = flags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT);
+	if ((path[0] == '/' && !scoped) || dirfd == AT_FDCWD) {
 		pthread_mutex_lock(&t->fs->lock);
 		start = t->fs->cwd;
 		path_get(&start);
@@ -434,11 +458,13 @@ int vfs_mount_at(struct task *t, const char *path, struct mount *m)
 	m->mountpoint = p.dentry;
 	m->mountpoint->mounted_here = m;
 	pthread_mutex_unlock(&dcache_lock);
+	mount_list_register(m);
 	return 0; /* p's references now belong to m */
 }
 
 void vfs_unmount(struct mount *m)
 {
+	mount_list_unregister(m);
 	pthread_mutex_lock(&dcache_lock);
 	struct path where = {m->parent, m->mountpoint};
 	if (m->mountpoint && m->mountpoint->mounted_here == m)

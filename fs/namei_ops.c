@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -46,8 +47,10 @@ int path_want_write(const struct path *p)
 	return 0;
 }
 
-int path_parent_at(struct task *t, int dirfd, const char *path, struct path *parent, char name[256],
-		   bool *trailing_slash)
+/* Splits path into a directory part (its first *dirlen bytes; 0: none, the start directory)
+ * and the last name: "" for "/" (or only slashes, whose directory part is "/"). */
+static int split_last(const char *path, char name[NAME_MAX + 1], bool *trailing_slash,
+		      size_t *dirlen)
 {
 	size_t len = strlen(path);
 	if (len == 0)
@@ -58,10 +61,10 @@ int path_parent_at(struct task *t, int dirfd, const char *path, struct path *par
 		*trailing_slash = true;
 	}
 	if (len == 1 && path[0] == '/') {
-		/* "/" (or only slashes): the root itself, with no last name. */
 		name[0] = 0;
 		*trailing_slash = false;
-		return path_lookup_at(t, dirfd, "/", LOOKUP_FOLLOW, parent);
+		*dirlen = 1;
+		return 0;
 	}
 	size_t start = len;
 	while (start > 0 && path[start - 1] != '/')
@@ -70,12 +73,23 @@ int path_parent_at(struct task *t, int dirfd, const char *path, struct path *par
 		return -ENAMETOOLONG;
 	memcpy(name, path + start, len - start);
 	name[len - start] = 0;
-	if (start == 0)
+	*dirlen = start;
+	return 0;
+}
+
+int path_parent_at(struct task *t, int dirfd, const char *path, struct path *parent, char name[256],
+		   bool *trailing_slash)
+{
+	size_t dirlen;
+	int err = split_last(path, name, trailing_slash, &dirlen);
+	if (err < 0)
+		return err;
+	if (dirlen == 0)
 		return path_lookup_at(t, dirfd, ".", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, parent);
-	char *dir = strndup(path, start);
+	char *dir = strndup(path, dirlen);
 	if (!dir)
 		return -ENOMEM;
-	int err = path_lookup_at(t, dirfd, dir, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, parent);
+	err = path_lookup_at(t, dirfd, dir, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, parent);
 	free(dir);
 	return err;
 }
@@ -509,32 +523,31 @@ static int setattr_check(struct task *t, struct inode *ino, const struct stat *s
 		if (sa->size < 0)
 			return -EINVAL;
 	}
-	if (sa->mask & SA_UID) {
-		if (sa->uid != st->st_uid && !root)
-			return -EPERM;
-	}
-	if (sa->mask & SA_GID) {
-		if (sa->gid != st->st_gid && !root &&
-		    !(owner && (!(sa->mask & SA_UID) || sa->uid == st->st_uid) &&
-		      cred_in_group(t, sa->gid)))
-			return -EPERM;
-	}
-	if ((sa->mask & (SA_UID | SA_GID)) && !S_ISDIR(st->st_mode)) {
-		/* A change of owner drops set-user-id, and set-group-id when it means "execute
-		 * as the group" (with group execute; without, it marks mandatory locking). */
+	/* chown_ok: only the owner may "change" the owner, and only to itself. */
+	if ((sa->mask & SA_UID) && !root && !(owner && sa->uid == st->st_uid))
+		return -EPERM;
+	/* chgrp_ok: the owner, to the file's group or one of its own. */
+	if ((sa->mask & SA_GID) && !root &&
+	    !(owner && (sa->gid == st->st_gid || cred_in_group(t, sa->gid))))
+		return -EPERM;
+	if (!(sa->mask & ~(SA_UID | SA_GID)) && !S_ISDIR(st->st_mode)) {
+		/* A chown (even chown(f, -1, -1)) drops set-user-id, and set-group-id when it
+		 * means "execute as the group" (group execute) or the caller could not set it
+		 * (not in the file's group). That change of mode then needs the owner. */
 		mode_t m = st->st_mode & 07777;
 		m &= ~(mode_t)S_ISUID;
-		if (m & S_IXGRP)
+		if ((m & S_IXGRP) || (!root && !cred_in_group(t, st->st_gid)))
 			m &= ~(mode_t)S_ISGID;
 		if (m != (st->st_mode & 07777)) {
 			sa->mask |= SA_MODE;
 			sa->mode = m;
 		}
 	}
-	if ((sa->mask & SA_MODE) && !(sa->mask & (SA_UID | SA_GID))) {
+	if (sa->mask & SA_MODE) {
 		if (!owner && !root)
 			return -EPERM;
-		if ((sa->mode & S_ISGID) && !root && !cred_in_group(t, st->st_gid))
+		gid_t g = (sa->mask & SA_GID) ? sa->gid : st->st_gid;
+		if ((sa->mode & S_ISGID) && !root && !cred_in_group(t, g))
 			sa->mode &= ~(mode_t)S_ISGID;
 	}
 	if (sa->mask & (SA_ATIME | SA_MTIME)) {
@@ -569,7 +582,43 @@ int vfs_setattr(struct task *t, const struct path *p, struct vfs_setattr *sa)
 		return err;
 	if (!ino->ops->setattr)
 		return ino->readonly_fs ? -EROFS : -EPERM;
+	/* Linux stamps every truncate with mtime (even to the same size), and every chown
+	 * with ctime (even chown(f, -1, -1)); the permission checks above are done. */
+	if (sa->mask & SA_SIZE) {
+		sa->mask |= SA_MTIME;
+		sa->mtime = (struct timespec){0, UTIME_NOW};
+	}
+	if (!sa->mask) {
+		sa->mask = SA_CTIME;
+		sa->ctime = (struct timespec){0, UTIME_NOW};
+	}
 	return ino->ops->setattr(ino, sa);
+}
+
+/* Where a symlink met by open(O_CREAT) points: the parent directory of its target (resolved
+ * from dir, the directory holding the link) and the target's last name. */
+static int link_target_parent(struct task *t, const struct path *dir, struct inode *link,
+			      struct path *parent, char name[NAME_MAX + 1], bool *slash)
+{
+	size_t dirlen;
+	char *target = malloc(PATH_MAX);
+	if (!target)
+		return -ENOMEM;
+	long n = link->ops->readlink ? link->ops->readlink(link, target, PATH_MAX - 1) : -EINVAL;
+	int err = n < 0 ? (int)n : 0;
+	if (err == 0) {
+		target[n] = 0;
+		err = split_last(target, name, slash, &dirlen);
+	}
+	if (err == 0 && dirlen == 0) {
+		*parent = *dir;
+		path_get(parent);
+	} else if (err == 0) {
+		target[dirlen] = 0;
+		err = path_walk(t, dir, target, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, parent);
+	}
+	free(target);
+	return err;
 }
 
 int vfs_open_create(struct task *t, int dirfd, const char *path, int flags, mode_t mode,
@@ -577,63 +626,65 @@ int vfs_open_create(struct task *t, int dirfd, const char *path, int flags, mode
 {
 	struct path parent, p;
 	char name[NAME_MAX + 1];
-	bool slash;
+	bool slash, created = false;
+	int links = 0;
 	int err = path_parent_at(t, dirfd, path, &parent, name, &slash);
 	if (err < 0)
 		return err;
-	if (is_dot_or_dotdot(name) || slash) {
-		/* open("dir/", O_CREAT) and open(".", O_CREAT): a directory, not a new file. */
-		err = -EISDIR;
-		goto out_parent;
-	}
-	pthread_mutex_lock(&ns_lock);
-	err = lookup_child(t, &parent, name, &p);
-	bool created = false;
-	if (err == -ENOENT) {
-		struct inode *dir = parent.dentry->inode, *ino = NULL;
-		err = path_want_write(&parent);
-		if (err == 0)
-			err = may_change_dir(t, dir);
-		if (err == 0) {
-			mode_t m = S_IFREG | (mode & 07777 & ~umask_of(t));
-			struct vfs_owner who = owner_for(t, dir, &m);
-			err = dir->ops->create ? dir->ops->create(dir, name, m, 0, &who, &ino)
-					       : no_method(dir);
+	for (;;) {
+		if (is_dot_or_dotdot(name) || slash) {
+			/* open("dir/", O_CREAT), open(".", O_CREAT): a directory, not a new file.
+			 */
+			err = -EISDIR;
+			goto out_parent;
 		}
-		inode_put(ino);
-		if (err == 0)
-			err = lookup_child(t, &parent, name, &p);
-		created = err == 0;
-	} else if (err == 0 && (flags & O_EXCL)) {
-		path_put(&p);
-		err = -EEXIST;
-	}
-	pthread_mutex_unlock(&ns_lock);
-	if (err < 0)
-		goto out_parent;
-	if (!created) {
-		/* An existing name: follow a final symlink (unless O_NOFOLLOW), as a plain open. */
-		if (S_ISLNK(p.dentry->inode->mode) && !(flags & O_NOFOLLOW)) {
-			struct path q;
-			err = path_walk(t, &parent, name, LOOKUP_FOLLOW, &q);
-			path_put(&p);
-			if (err == -ENOENT) {
-				/* A dangling symlink: Linux creates its target. Not supported here.
-				 */
-				err = -ENOENT;
+		pthread_mutex_lock(&ns_lock);
+		err = lookup_child(t, &parent, name, &p);
+		if (err == -ENOENT) {
+			struct inode *dir = parent.dentry->inode, *ino = NULL;
+			err = path_want_write(&parent);
+			if (err == 0)
+				err = may_change_dir(t, dir);
+			if (err == 0) {
+				mode_t m = S_IFREG | (mode & 07777 & ~umask_of(t));
+				struct vfs_owner who = owner_for(t, dir, &m);
+				err = dir->ops->create
+					  ? dir->ops->create(dir, name, m, 0, &who, &ino)
+					  : no_method(dir);
 			}
-			if (err < 0)
-				goto out_parent;
-			p = q;
-		} else {
-			follow_mounts(&p);
+			inode_put(ino);
+			if (err == 0)
+				err = lookup_child(t, &parent, name, &p);
+			created = err == 0;
+		} else if (err == 0 && (flags & O_EXCL)) {
+			path_put(&p);
+			err = -EEXIST;
 		}
+		pthread_mutex_unlock(&ns_lock);
+		if (err < 0)
+			goto out_parent;
+		if (created || !S_ISLNK(p.dentry->inode->mode) || (flags & O_NOFOLLOW))
+			break;
+		/* An existing symlink: followed, and its target created if missing (even for a
+		 * dangling link), as Linux does; each link counts towards MAX_SYMLINKS. */
+		struct path next;
+		err = ++links > MAX_SYMLINKS
+			  ? -ELOOP
+			  : link_target_parent(t, &parent, p.dentry->inode, &next, name, &slash);
+		path_put(&p);
+		if (err < 0)
+			goto out_parent;
+		path_put(&parent);
+		parent = next;
+	}
+	if (!created) {
+		follow_mounts(&p);
 		if (S_ISDIR(p.dentry->inode->mode)) {
 			err = -EISDIR;
 			goto out_p;
 		}
 		if (S_ISLNK(p.dentry->inode->mode)) {
-			err = -ELOOP;
+			err = -ELOOP; /* O_NOFOLLOW */
 			goto out_p;
 		}
 	}
@@ -644,5 +695,47 @@ out_p:
 	path_put(&p);
 out_parent:
 	path_put(&parent);
+	return err;
+}
+
+/* open(2)'s O_TMPFILE: an unnamed regular file in the directory dirfd/path names, on that
+ * directory's filesystem. Made as a named file under ns_lock and unlinked at once, so no
+ * other task can ever see its name. */
+int vfs_open_tmpfile(struct task *t, int dirfd, const char *path, int flags, mode_t mode,
+		     struct file **out)
+{
+	static unsigned long counter;
+	struct path dir, child;
+	struct inode *ino = NULL;
+	char name[32];
+	int err = path_lookup_at(t, dirfd, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dir);
+	if (err < 0)
+		return err;
+	struct inode *di = dir.dentry->inode;
+	err = path_want_write(&dir);
+	if (err == 0)
+		err = may_change_dir(t, di);
+	if (err == 0 && (!di->ops->create || !di->ops->unlink))
+		err = -EOPNOTSUPP;
+	if (err < 0)
+		goto out;
+	snprintf(name, sizeof(name), "#%lu", __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+	mode_t m = S_IFREG | (mode & 07777 & ~umask_of(t));
+	struct vfs_owner who = owner_for(t, di, &m);
+	pthread_mutex_lock(&ns_lock);
+	err = di->ops->create(di, name, m, 0, &who, &ino);
+	if (err == 0)
+		err = lookup_child(t, &dir, name, &child);
+	if (err == 0) {
+		err = vfs_open_flags(t, &child, flags & ~O_CREAT, true, out);
+		int uerr = di->ops->unlink(di, name, child.dentry->inode);
+		if (uerr == 0)
+			dcache_unhash(child.dentry);
+		path_put(&child);
+	}
+	pthread_mutex_unlock(&ns_lock);
+	inode_put(ino);
+out:
+	path_put(&dir);
 	return err;
 }

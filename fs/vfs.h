@@ -230,6 +230,12 @@ void fs_context_put(struct fs_context *fs);
 #define LOOKUP_DIRECTORY 0x2 /* the last component must be a directory */
 #define LOOKUP_EMPTY	 0x4 /* "" names the start itself (AT_EMPTY_PATH) */
 #define MAX_SYMLINKS	 40
+/* openat2's RESOLVE_* rules for a walk. */
+#define LOOKUP_BENEATH	    0x08 /* stay under the start: EXDEV for "/", ".." above it */
+#define LOOKUP_IN_ROOT	    0x10 /* the start is "/" for this walk */
+#define LOOKUP_NO_SYMLINKS  0x20 /* ELOOP for any symlink to follow */
+#define LOOKUP_NO_XDEV	    0x40 /* EXDEV when crossing a mount */
+#define LOOKUP_RESOLVE_MASK (LOOKUP_BENEATH | LOOKUP_IN_ROOT | LOOKUP_NO_SYMLINKS | LOOKUP_NO_XDEV)
 
 /* Resolves path (already copied from the guest) from start (used when path is relative).
  * On success *out holds references the caller puts. */
@@ -265,6 +271,9 @@ int vfs_setattr(struct task *t, const struct path *p, struct vfs_setattr *sa);
  * must be missing). Returns the new file description in *out. */
 int vfs_open_create(struct task *t, int dirfd, const char *path, int flags, mode_t mode,
 		    struct file **out);
+/* open(2)'s O_TMPFILE: an unnamed regular file in the directory dirfd/path. */
+int vfs_open_tmpfile(struct task *t, int dirfd, const char *path, int flags, mode_t mode,
+		     struct file **out);
 /* 0 if p may be written through its mount (not MS_RDONLY, not a read-only filesystem). */
 int path_want_write(const struct path *p);
 
@@ -273,6 +282,21 @@ int vfs_mount_at(struct task *t, const char *path, struct mount *m);
 
 /* Detaches m from its mountpoint and drops the mount table's references. */
 void vfs_unmount(struct mount *m);
+
+/* The sandbox's list of mounts (fs/mount_list.c) for /proc/<pid>/mounts and mountinfo:
+ * vfs_mount_at registers each mount, vfs_unmount unregisters it. Ids count up from 2 in mount
+ * order; a mount never registered (the root) has id 1. */
+void mount_list_register(struct mount *m);
+void mount_list_unregister(struct mount *m);
+int mount_list_id(const struct mount *m);
+/* Calls fn for every registered mount, in mount order, under the list's lock (fn must not
+ * mount or unmount). */
+void mount_list_each(void (*fn)(struct mount *m, int id, void *arg), void *arg);
+
+/* The path of p as seen from root, as Linux's d_path: NUL-terminated in buf, climbing dentry
+ * parents and mount points, " (deleted)" after an unlinked one; a path outside root is given
+ * from the top of its mount tree. Returns its length, or -ENAMETOOLONG. (fs/procfs_path.c) */
+int path_to_string(const struct path *p, const struct path *root, char *buf, size_t cap);
 
 /* Generic permission check (MAY_READ 4, MAY_WRITE 2, MAY_EXEC 1) against the task's creds. */
 int inode_permission(struct inode *ino, int mask, const struct task *t);
