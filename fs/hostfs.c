@@ -544,6 +544,11 @@ static long host_write(struct file *f, const void *buf, size_t len, int64_t *off
 	return n < 0 ? -errno : n;
 }
 
+static int host_host_fd(struct file *f)
+{
+	return S_ISREG(f->inode->mode) && HF(f)->fd >= 0 ? HF(f)->fd : -ENODEV;
+}
+
 static int host_fsync(struct file *f, bool datasync)
 {
 	int fd = HF(f)->fd;
@@ -562,6 +567,7 @@ static const struct file_ops host_file_ops = {
     .write = host_write,
     .fsync = host_fsync,
     .fallocate = host_fallocate,
+    .host_fd = host_host_fd,
     .getdents = host_getdents,
     .llseek = host_llseek,
     .fstat = host_fstat,

@@ -641,6 +641,12 @@ static int ovl_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 	return in->ops->fallocate ? in->ops->fallocate(in, mode, off, len) : -EOPNOTSUPP;
 }
 
+static int ovl_host_fd(struct file *f)
+{
+	struct file *in = IN(f);
+	return in->ops->host_fd ? in->ops->host_fd(in) : -ENODEV;
+}
+
 static void ovl_file_release(struct file *f)
 {
 	file_put(IN(f));
@@ -655,6 +661,7 @@ static const struct file_ops ovl_file_ops = {
     .poll = ovl_poll,
     .fsync = ovl_fsync,
     .fallocate = ovl_fallocate,
+    .host_fd = ovl_host_fd,
     .release = ovl_file_release,
 };
 

@@ -1250,7 +1250,21 @@ static int reg_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 	return err;
 }
 
+/* The memfd itself, made now if the file has had no data yet: a shared mapping's pages are
+ * the memfd's, so mapped stores and read/write see each other. (Stores through a mapping
+ * allocate pages the size limit learns of at the next write or allocation.) */
+static int reg_host_fd(struct file *f)
+{
+	struct tnode *n = f->priv;
+	pthread_mutex_lock(&n->fs->lock);
+	int err = ensure_memfd(n);
+	int fd = n->memfd;
+	pthread_mutex_unlock(&n->fs->lock);
+	return err < 0 ? err : fd;
+}
+
 static const struct file_ops reg_file_ops = {
+    .host_fd = reg_host_fd,
     .read = reg_read,
     .write = reg_write,
     .llseek = reg_llseek,

@@ -159,6 +159,10 @@ struct file_ops {
 	int (*fstat)(struct file *f, struct stat *st);
 	/* fsync/fdatasync (NULL: nothing to do, 0). */
 	int (*fsync)(struct file *f, bool datasync);
+	/* A host fd whose pages are this file's data, for MAP_SHARED mappings that stay coherent
+	 * with read and write (a tmpfs memfd, a host file). Borrowed: valid while f is. NULL or
+	 * -ENODEV: the file cannot be mapped shared. */
+	int (*host_fd)(struct file *f);
 	/* fallocate (NULL: -EOPNOTSUPP). mode: 0, FALLOC_FL_KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE. */
 	int (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
 	/* Readiness now, as poll(2) events (POLLIN, POLLOUT, POLLHUP, ...). NULL: a regular

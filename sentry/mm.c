@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -31,6 +32,7 @@ void mm_free(struct mm *mm)
 		return;
 	for (size_t i = 0; i < mm->nvmas; i++)
 		file_put(mm->vmas[i].file);
+	file_put(mm->exe_file);
 	free(mm->vmas);
 	pthread_mutex_destroy(&mm->lock);
 	free(mm);
@@ -56,6 +58,8 @@ struct mm *mm_fork(const struct mm *mm)
 		for (size_t i = 0; i < c->nvmas; i++)
 			file_get(c->vmas[i].file);
 	}
+	if (c->exe_file)
+		file_get(c->exe_file);
 	return c;
 }
 
@@ -113,7 +117,7 @@ void mm_vma_remove(struct mm *mm, uint64_t start, uint64_t end)
 int mm_vma_add(struct mm *mm, uint64_t start, uint64_t end, struct file *f, uint64_t off,
 	       bool shared, bool maywrite)
 {
-	struct file_vma v = {start, end, f, off, shared, maywrite};
+	struct file_vma v = {start, end, f, off, shared, maywrite, false};
 	size_t i = 0;
 	mm_vma_remove(mm, start, end);
 	while (i < mm->nvmas && mm->vmas[i].start < start)
@@ -142,13 +146,43 @@ int mm_vma_refill(struct task *t, uint64_t start, uint64_t end)
 		const struct file_vma *v = &mm->vmas[i];
 		uint64_t lo = v->start > start ? v->start : start;
 		uint64_t hi = v->end < end ? v->end : end;
-		if (lo >= hi)
+		if (lo >= hi || v->host_backed)
 			continue;
 		int err = mm_fill_from_file(t, lo, v->file, v->off + (lo - v->start), hi - lo);
 		if (err < 0)
 			return err;
 	}
 	return 0;
+}
+
+void mm_vma_mark_host(struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (size_t i = 0; i < mm->nvmas; i++)
+		if (mm->vmas[i].start >= start && mm->vmas[i].end <= end)
+			mm->vmas[i].host_backed = true;
+}
+
+long mm_map_host_fd(struct task *t, uint64_t addr, uint64_t len, int prot, int flags, int host_fd,
+		    uint64_t off)
+{
+	/* The stub cannot name the Sentry's fd: it fetches a duplicate through a pidfd of the
+	 * Sentry, maps it, and drops both descriptors again. */
+	long pidfd = task_host_syscall(t, SYS_pidfd_open, (uint64_t)getpid(), 0, 0, 0, 0, 0);
+	if (pidfd < 0)
+		return pidfd;
+	long fd =
+	    task_host_syscall(t, SYS_pidfd_getfd, (uint64_t)pidfd, (uint64_t)host_fd, 0, 0, 0, 0);
+	task_host_syscall(t, SYS_close, (uint64_t)pidfd, 0, 0, 0, 0, 0);
+	if (fd < 0)
+		return fd;
+	long r = task_host_syscall(t, SYS_mmap, addr, len, (uint64_t)prot, (uint64_t)flags,
+				   (uint64_t)fd, off);
+	task_host_syscall(t, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0);
+	if (r >= 0 && mm_range_forbidden((uint64_t)r, len)) {
+		task_host_syscall(t, SYS_munmap, (uint64_t)r, len, 0, 0, 0, 0);
+		return -ENOMEM;
+	}
+	return r;
 }
 
 bool mm_range_forbidden(uint64_t addr, uint64_t len)

@@ -35,6 +35,7 @@ struct file_vma {
 	struct file *file;
 	uint64_t off; /* file offset of start */
 	bool shared, maywrite;
+	bool host_backed; /* a real host mapping of the file's pages (MAP_SHARED): no refills */
 };
 
 struct mm {
@@ -45,6 +46,10 @@ struct mm {
 	uint64_t vdso;
 	struct file_vma *vmas; /* sorted by start, not overlapping */
 	size_t nvmas, capvmas;
+	/* What execve laid out, for /proc/<pid>/cmdline, environ and exe: where the argument
+	 * and environment strings are, and the program file (a reference; set under lock). */
+	uint64_t arg_start, arg_end, env_start, env_end;
+	struct file *exe_file;
 };
 
 struct mm *mm_new(void);
@@ -65,6 +70,14 @@ int mm_vma_refill(struct task *t, uint64_t start, uint64_t end);
 
 /* True when [addr, addr+len) overlaps the stub's region (or wraps). */
 bool mm_range_forbidden(uint64_t addr, uint64_t len);
+
+/* Marks [start, end) as mapped straight from the file's host pages (see mm_map_host_fd). */
+void mm_vma_mark_host(struct mm *mm, uint64_t start, uint64_t end);
+/* A MAP_SHARED host mapping of the Sentry's host_fd (a tmpfs memfd, a host file) in the
+ * task's address space: the stub takes its own copy of the fd (pidfd_getfd), maps it and
+ * closes it. Returns the address or -errno. */
+long mm_map_host_fd(struct task *t, uint64_t addr, uint64_t len, int prot, int flags, int host_fd,
+		    uint64_t off);
 
 /* Host mmap of anonymous memory in the task's address space; returns the address or -errno. */
 long mm_map_anon(struct task *t, uint64_t addr, uint64_t len, int prot, int flags);

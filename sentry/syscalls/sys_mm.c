@@ -70,9 +70,32 @@ static int map_file(struct task *t, uint64_t addr, uint64_t len, int prot, int f
 		err = -ENODEV;
 		goto out;
 	}
-	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE)) {
-		/* A shared writable map needs a writable file; every file is read-only for now. */
-		err = acc == O_RDWR ? -ENODEV : -EACCES;
+	bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+	if (shared && (prot & PROT_WRITE) && acc != O_RDWR) {
+		err = -EACCES; /* a shared writable map needs a file open for reading and writing */
+		goto out;
+	}
+	/* Shared maps of files with host pages (tmpfs, host files): the very pages, so stores
+	 * and read/write see each other, across processes too. */
+	int hfd = shared && f->ops->host_fd ? f->ops->host_fd(f) : -ENODEV;
+	if (hfd >= 0) {
+		long r = mm_map_host_fd(t, addr, len, prot, flags & MAP_TO_HOST, hfd, off);
+		if (r < 0) {
+			err = (int)r;
+			goto out;
+		}
+		err =
+		    mm_vma_add(t->mm, (uint64_t)r, (uint64_t)r + len, f, off, true, acc == O_RDWR);
+		if (err < 0) {
+			mm_unmap(t, (uint64_t)r, len);
+			goto out;
+		}
+		mm_vma_mark_host(t->mm, (uint64_t)r, (uint64_t)r + len);
+		*out = r;
+		goto out;
+	}
+	if (shared && (prot & PROT_WRITE)) {
+		err = -ENODEV; /* no pages to share: a file type that cannot be mapped so */
 		goto out;
 	}
 	/* Shared read-only maps of read-only files read the same as private copies. */
@@ -85,7 +108,6 @@ static int map_file(struct task *t, uint64_t addr, uint64_t len, int prot, int f
 	err = mm_fill_from_file(t, (uint64_t)r, f, off, len);
 	if (err == 0 && prot != (PROT_READ | PROT_WRITE))
 		err = (int)mm_protect(t, (uint64_t)r, len, prot);
-	bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
 	if (err == 0)
 		err = mm_vma_add(t->mm, (uint64_t)r, (uint64_t)r + len, f, off, shared,
 				 !shared || acc == O_RDWR);
@@ -191,7 +213,9 @@ static void remap_file_vma(struct task *t, uint64_t old, uint64_t old_len, uint6
 	if (!(flags & MREMAP_DONTUNMAP))
 		mm_vma_remove(mm, old, old + old_len);
 	mm_vma_add(mm, new_addr, new_addr + new_len, v.file, off, v.shared, v.maywrite);
-	if (new_len > old_len)
+	if (v.host_backed) {
+		mm_vma_mark_host(mm, new_addr, new_addr + new_len);
+	} else if (new_len > old_len)
 		mm_fill_from_file(t, new_addr + old_len, v.file, off + old_len, new_len - old_len);
 	file_put(v.file);
 }
@@ -260,6 +284,24 @@ static long madvise_locked(struct task *t, const uint64_t a[6])
 	}
 }
 
+/* msync: private and anonymous memory have nothing to write back, and shared file maps are
+ * the file's own pages (tmpfs memfds, host files): the host checks the range and does the
+ * rest. */
+static long msync_locked(struct task *t, const uint64_t a[6])
+{
+	uint64_t addr = a[0], len = a[1];
+	int flags = (int)a[2];
+	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return -EINVAL;
+	if (addr & (GUEST_PAGE_SIZE - 1))
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	if (mm_range_forbidden(addr, PAGE_UP(len)))
+		return -ENOMEM;
+	return task_host_syscall(t, SYS_msync, addr, len, (uint64_t)flags, 0, 0, 0);
+}
+
 /* Each memory syscall runs under its address space's lock: threads share the bookkeeping. */
 #define LOCKED(name)                                                                               \
 	long sys_##name(struct task *t, const uint64_t a[6])                                       \
@@ -275,3 +317,4 @@ LOCKED(munmap)
 LOCKED(mprotect)
 LOCKED(mremap)
 LOCKED(madvise)
+LOCKED(msync)
