@@ -180,7 +180,13 @@ static void ovl_release(struct inode *ino)
 	struct ovl_inode *oi = OI(ino);
 	inode_put(oi->upper);
 	inode_put(oi->lower);
-	inode_put(oi->parent);
+	/* Every other inode holds its parent, so the root goes last: it takes the fs along. */
+	if (oi->parent) {
+		inode_put(oi->parent);
+	} else {
+		pthread_mutex_destroy(&oi->fs->lock);
+		free(oi->fs);
+	}
 	free(oi->name);
 	free(oi);
 }
@@ -421,6 +427,8 @@ static int dent_cmp(const void *a, const void *b)
 static bool dlist_has(const struct dlist *sorted, const char *name)
 {
 	struct dent key = {(char *)name, 0, 0};
+	if (!sorted->n)
+		return false;
 	return bsearch(&key, sorted->v, sorted->n, sizeof(key), dent_cmp) != NULL;
 }
 
@@ -499,7 +507,8 @@ static int merged_list(struct inode *dir, struct dlist *out, bool names_only)
 	if (low.n) {
 		/* up, sorted, now says which lower names are covered (by an entry or a whiteout).
 		 */
-		qsort(up.v, up.n, sizeof(*up.v), dent_cmp);
+		if (up.n)
+			qsort(up.v, up.n, sizeof(*up.v), dent_cmp);
 		for (size_t i = 0; i < low.n; i++) {
 			if (dlist_has(&up, low.v[i].name))
 				continue;
@@ -632,7 +641,10 @@ static unsigned ovl_poll(struct file *f, int *host_fd)
 static int ovl_fsync(struct file *f, bool datasync)
 {
 	struct file *in = IN(f);
-	return in->ops->fsync ? in->ops->fsync(in, datasync) : 0;
+	if (in->ops->fsync)
+		return in->ops->fsync(in, datasync);
+	/* No method: fine for files and directories, EINVAL for the rest, as Linux. */
+	return S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode) ? 0 : -EINVAL;
 }
 
 static int ovl_fallocate(struct file *f, int mode, int64_t off, int64_t len)

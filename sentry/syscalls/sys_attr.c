@@ -158,23 +158,20 @@ static int utimes_attr(const struct timespec *times, struct vfs_setattr *sa)
 	}
 	if (times[0].tv_nsec == UTIME_OMIT && times[1].tv_nsec == UTIME_OMIT)
 		return 1;
-	bool explicit = false;
+	/* Given times (other than both UTIME_NOW, which the caller turned into NULL) are
+	 * Linux's ATTR_TIMES_SET: only the owner may, even when one is UTIME_NOW. */
 	for (int i = 0; i < 2; i++) {
 		if (times[i].tv_nsec == UTIME_OMIT)
 			continue;
 		struct timespec v = times[i];
 		if (v.tv_nsec == UTIME_NOW)
 			v = now;
-		else
-			explicit = true;
 		sa->mask |= i == 0 ? SA_ATIME : SA_MTIME;
 		if (i == 0)
 			sa->atime = v;
 		else
 			sa->mtime = v;
 	}
-	if (!explicit)
-		sa->mask |= SA_TIMES_NOW;
 	return 0;
 }
 
@@ -199,10 +196,10 @@ static long do_utimes(struct task *t, int dirfd, uint64_t upath, const struct ti
 	if (!upath && dirfd != AT_FDCWD) {
 		if (flags)
 			return -EINVAL;
-		struct file *f = fd_get(t->fdt, dirfd);
-		if (!f)
-			return -EBADF;
-		long r = 0;
+		struct file *f;
+		long r = fd_path(t, dirfd, &f);
+		if (r < 0)
+			return r;
 		if (utimes_attr(times, &sa) == 0 && f->path.dentry)
 			r = vfs_setattr(t, &f->path, &sa);
 		file_put(f);
@@ -229,6 +226,9 @@ long sys_utimensat(struct task *t, const uint64_t a[6])
 	if (a[2]) {
 		if (copy_from_guest(t, ts, a[2], sizeof(ts)) < 0)
 			return -EFAULT;
+		/* Nothing to change: Linux does not even look at the path or the flags. */
+		if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
+			return 0;
 	}
 	return do_utimes(t, (int)a[0], a[1], a[2] ? ts : NULL, (int)a[3]);
 }
@@ -301,7 +301,10 @@ long sys_ftruncate(struct task *t, const uint64_t a[6])
 	else if (!ino->ops->setattr)
 		r = ino->readonly_fs ? -EROFS : -EINVAL;
 	else
-		r = ino->ops->setattr(ino, &(struct vfs_setattr){.mask = SA_SIZE, .size = len});
+		/* Stamped with mtime even when the size does not change, as in Linux. */
+		r = ino->ops->setattr(ino, &(struct vfs_setattr){.mask = SA_SIZE | SA_MTIME,
+								 .size = len,
+								 .mtime = {0, UTIME_NOW}});
 	file_put(f);
 	return r;
 }
@@ -327,10 +330,10 @@ long sys_fallocate(struct task *t, const uint64_t a[6])
 		return r;
 	int acc = f->flags & O_ACCMODE;
 	struct inode *ino = f->inode;
+	/* (Linux's EPERM for anything but KEEP_SIZE concerns append-only inodes, chattr +a,
+	 * which the Sentry does not have; an O_APPEND descriptor may punch holes.) */
 	if (acc != O_WRONLY && acc != O_RDWR)
 		r = -EBADF;
-	else if ((mode & ~FALLOC_FL_KEEP_SIZE) && (f->flags & O_APPEND))
-		r = -EPERM;
 	else if (off > INT64_MAX - len)
 		r = -EFBIG;
 	else if (!ino)

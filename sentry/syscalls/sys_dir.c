@@ -79,9 +79,13 @@ long sys_getcwd(struct task *t, const uint64_t a[6])
 	if (!buf)
 		return -ENOMEM;
 	pthread_mutex_lock(&t->fs->lock);
-	char *s = path_string(&t->fs->root, &t->fs->cwd, buf, PATH_MAX);
+	/* A removed working directory has no path: Linux says ENOENT. */
+	bool gone = t->fs->cwd.dentry->unhashed;
+	char *s = gone ? NULL : path_string(&t->fs->root, &t->fs->cwd, buf, PATH_MAX);
 	pthread_mutex_unlock(&t->fs->lock);
-	if (!s) {
+	if (gone) {
+		r = -ENOENT;
+	} else if (!s) {
 		r = -ENAMETOOLONG;
 	} else {
 		size_t len = strlen(s) + 1;
