@@ -1,8 +1,10 @@
 /*
  * devfs: the guest's /dev, served entirely by the Sentry (the host's devices are never
- * opened for a guest). The memory devices (null, zero, full, random, urandom) are
- * implemented here; fd, stdin, stdout and stderr are the usual links into /proc/self/fd.
- * pts/ and shm/ are empty directories until devpts and tmpfs are mounted on them.
+ * opened for a guest). Its device nodes open through fs/chardev.c by number: the memory
+ * devices (null, zero, full, random, urandom), tty (the caller's controlling terminal),
+ * console, and ptmx (a new pseudo-terminal in the devpts mounted on pts/). fd, stdin,
+ * stdout and stderr are the usual links into /proc/self/fd. pts/ and shm/ are empty
+ * directories until devpts and tmpfs are mounted on them.
  */
 #define _GNU_SOURCE
 #include "fs/devfs.h"
@@ -12,13 +14,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
+#include "fs/chardev.h"
 #include "sentry/task.h"
 
-enum dev_kind { DEV_DIR, DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_URANDOM, DEV_LINK };
+enum dev_kind { DEV_DIR, DEV_CHR, DEV_LINK };
 
 struct dev_node {
 	const char *name;
@@ -32,17 +34,20 @@ struct dev_node {
 /* Index 0 is the root; the rest its entries. Numbers are Linux's (devices.txt). */
 static const struct dev_node nodes[] = {
     {"/", DEV_DIR, S_IFDIR | 0755, 0, 0, NULL, 1},
-    {"null", DEV_NULL, S_IFCHR | 0666, 1, 3, NULL, 2},
-    {"zero", DEV_ZERO, S_IFCHR | 0666, 1, 5, NULL, 3},
-    {"full", DEV_FULL, S_IFCHR | 0666, 1, 7, NULL, 4},
-    {"random", DEV_RANDOM, S_IFCHR | 0666, 1, 8, NULL, 5},
-    {"urandom", DEV_URANDOM, S_IFCHR | 0666, 1, 9, NULL, 6},
+    {"null", DEV_CHR, S_IFCHR | 0666, 1, 3, NULL, 2},
+    {"zero", DEV_CHR, S_IFCHR | 0666, 1, 5, NULL, 3},
+    {"full", DEV_CHR, S_IFCHR | 0666, 1, 7, NULL, 4},
+    {"random", DEV_CHR, S_IFCHR | 0666, 1, 8, NULL, 5},
+    {"urandom", DEV_CHR, S_IFCHR | 0666, 1, 9, NULL, 6},
     {"fd", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd", 7},
     {"stdin", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd/0", 8},
     {"stdout", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd/1", 9},
     {"stderr", DEV_LINK, S_IFLNK | 0777, 0, 0, "/proc/self/fd/2", 10},
     {"pts", DEV_DIR, S_IFDIR | 0755, 0, 0, NULL, 11},
     {"shm", DEV_DIR, S_IFDIR | 01777, 0, 0, NULL, 12},
+    {"tty", DEV_CHR, S_IFCHR | 0666, 5, 0, NULL, 13},
+    {"console", DEV_CHR, S_IFCHR | 0600, 5, 1, NULL, 14},
+    {"ptmx", DEV_CHR, S_IFCHR | 0666, 5, 2, NULL, 15},
 };
 #define NNODES	  (sizeof(nodes) / sizeof(nodes[0]))
 #define DEVFS_DEV makedev(0, 5) /* the st_dev of the filesystem itself */
@@ -107,8 +112,11 @@ static long dev_readlink(struct inode *ino, char *buf, size_t cap)
 
 static int dev_open(struct inode *ino, struct file *f)
 {
+	const struct dev_node *n = N(ino);
+	if (n->kind == DEV_CHR)
+		return chardev_open(makedev(n->major, n->minor), task_current(), f);
 	f->ops = &dev_file_ops;
-	f->priv = (void *)N(ino);
+	f->priv = (void *)n;
 	return 0;
 }
 
@@ -131,39 +139,6 @@ static const struct inode_ops dev_inode_ops = {
     .readlink = dev_readlink,
     .open = dev_open,
 };
-
-static long dev_read(struct file *f, void *buf, size_t len, int64_t *off)
-{
-	const struct dev_node *n = f->priv;
-	switch (n->kind) {
-	case DEV_NULL:
-		return 0;
-	case DEV_ZERO:
-	case DEV_FULL:
-		memset(buf, 0, len);
-		return (long)len;
-	case DEV_RANDOM:
-	case DEV_URANDOM: {
-		ssize_t r = getrandom(buf, len, 0);
-		return r < 0 ? -errno : r;
-	}
-	default:
-		return -EISDIR;
-	}
-}
-
-static long dev_write(struct file *f, const void *buf, size_t len, int64_t *off)
-{
-	const struct dev_node *n = f->priv;
-	switch (n->kind) {
-	case DEV_FULL:
-		return -ENOSPC;
-	case DEV_DIR:
-		return -EISDIR;
-	default:
-		return (long)len; /* null, zero, and random (which would only mix entropy in) */
-	}
-}
 
 /* Lists the root's entries; pts/ and shm/ have only "." and "..". */
 static long dev_getdents(struct file *f, struct dir_emit *de)
@@ -200,10 +175,7 @@ static long dev_getdents(struct file *f, struct dir_emit *de)
 
 static int64_t dev_llseek(struct file *f, int64_t off, int whence)
 {
-	const struct dev_node *n = f->priv;
-	if (n->kind == DEV_DIR)
-		return -ENOSYS; /* the generic position: an index into the listing */
-	return 0;		/* the memory devices ignore seeks and stay at 0, as Linux's */
+	return -ENOSYS; /* the generic position: an index into the listing */
 }
 
 static int dev_fstat(struct file *f, struct stat *st)
@@ -211,9 +183,8 @@ static int dev_fstat(struct file *f, struct stat *st)
 	return dev_getattr(f->inode, st);
 }
 
+/* The directories' files; device nodes get their driver's (chardev.c). */
 static const struct file_ops dev_file_ops = {
-    .read = dev_read,
-    .write = dev_write,
     .getdents = dev_getdents,
     .llseek = dev_llseek,
     .fstat = dev_fstat,

@@ -62,21 +62,29 @@ void mount_list_unregister(struct mount *m)
 	pthread_mutex_unlock(&list_lock);
 }
 
-int mount_list_id(const struct mount *m)
+/* Caller holds list_lock. */
+static int id_locked(const struct mount *m)
 {
-	int id = ROOT_ID;
-	pthread_mutex_lock(&list_lock);
 	for (size_t i = 0; i < nentries; i++)
 		if (entries[i].m == m)
-			id = entries[i].id;
+			return entries[i].id;
+	return ROOT_ID;
+}
+
+int mount_list_id(const struct mount *m)
+{
+	pthread_mutex_lock(&list_lock);
+	int id = id_locked(m);
 	pthread_mutex_unlock(&list_lock);
 	return id;
 }
 
-void mount_list_each(void (*fn)(struct mount *m, int id, void *arg), void *arg)
+void mount_list_each(void (*fn)(struct mount *m, int id, int parent_id, void *arg), void *arg)
 {
 	pthread_mutex_lock(&list_lock);
-	for (size_t i = 0; i < nentries; i++)
-		fn(entries[i].m, entries[i].id, arg);
+	for (size_t i = 0; i < nentries; i++) {
+		struct mount *m = entries[i].m;
+		fn(m, entries[i].id, m->parent ? id_locked(m->parent) : entries[i].id, arg);
+	}
 	pthread_mutex_unlock(&list_lock);
 }

@@ -13,7 +13,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "fs/inotify.h"
 #include "fs/namei_internal.h"
 #include "sentry/task.h"
 
@@ -110,6 +112,16 @@ out:
 	return err;
 }
 
+void dcache_read_lock(void)
+{
+	pthread_mutex_lock(&dcache_lock);
+}
+
+void dcache_read_unlock(void)
+{
+	pthread_mutex_unlock(&dcache_lock);
+}
+
 void dcache_unhash(struct dentry *d)
 {
 	pthread_mutex_lock(&dcache_lock);
@@ -154,6 +166,23 @@ int dcache_move(struct dentry *d, struct dentry *newparent, const char *newname)
 	newparent->children = d;
 	pthread_mutex_unlock(&dcache_lock);
 	return 0;
+}
+
+bool dentry_parent_name(struct dentry *d, struct inode **dir, char name[256])
+{
+	pthread_mutex_lock(&dcache_lock);
+	*dir = NULL;
+	name[0] = 0;
+	if (d->parent != d) {
+		size_t n = strnlen(d->name, 255);
+		*dir = d->parent->inode;
+		inode_get(*dir);
+		memcpy(name, d->name, n);
+		name[n] = 0;
+	}
+	bool unhashed = d->unhashed;
+	pthread_mutex_unlock(&dcache_lock);
+	return unhashed;
 }
 
 bool dentry_is_ancestor(struct dentry *anc, struct dentry *d)
@@ -383,7 +412,9 @@ int vfs_open(struct task *t, const struct path *p, int flags, struct file **out)
 /* O_TRUNC on an existing regular file: to size 0 through setattr (mtime and ctime change). */
 static int open_truncate(struct inode *ino)
 {
-	struct vfs_setattr sa = {.mask = SA_SIZE, .size = 0};
+	/* mtime and ctime change even when the file was empty already. */
+	struct vfs_setattr sa = {.mask = SA_SIZE | SA_MTIME, .size = 0};
+	clock_gettime(CLOCK_REALTIME, &sa.mtime);
 	if (!ino->ops->setattr)
 		return ino->readonly_fs ? -EROFS : -EPERM;
 	return ino->ops->setattr(ino, &sa);
@@ -436,10 +467,16 @@ int vfs_open_flags(struct task *t, const struct path *p, int flags, bool created
 			file_put(f);
 			return err;
 		}
-		if ((flags & O_TRUNC) && !created && S_ISREG(ino->mode) &&
-		    (err = open_truncate(ino)) < 0) {
-			file_put(f);
-			return err;
+		/* IN_OPEN before O_TRUNC's IN_MODIFY, as Linux 6.x reports them. */
+		f->fsnotify_opened = true;
+		fsnotify_open(f);
+		if ((flags & O_TRUNC) && !created && S_ISREG(ino->mode)) {
+			err = open_truncate(ino);
+			if (err < 0) {
+				file_put(f);
+				return err;
+			}
+			fsnotify_modify(f);
 		}
 	}
 	*out = f;

@@ -20,6 +20,7 @@
 #include <sys/mount.h>
 #include <time.h>
 
+#include "fs/inotify.h"
 #include "fs/namei_internal.h"
 #include "fs/vfs.h"
 #include "sentry/process.h"
@@ -256,6 +257,8 @@ int vfs_mknodat(struct task *t, int dirfd, const char *path, mode_t mode, dev_t 
 	struct vfs_owner who = owner_for(t, dir, &mode);
 	err =
 	    dir->ops->create ? dir->ops->create(dir, name, mode, rdev, &who, &ino) : no_method(dir);
+	if (err == 0)
+		fsnotify_create(dir, name, S_ISDIR(mode));
 	pthread_mutex_unlock(&ns_lock);
 	inode_put(ino);
 	path_put(&parent);
@@ -274,6 +277,8 @@ int vfs_mkdirat(struct task *t, int dirfd, const char *path, mode_t mode)
 	mode = S_IFDIR | (mode & 01777 & ~umask_of(t));
 	struct vfs_owner who = owner_for(t, dir, &mode);
 	err = dir->ops->create ? dir->ops->create(dir, name, mode, 0, &who, &ino) : no_method(dir);
+	if (err == 0)
+		fsnotify_create(dir, name, true);
 	pthread_mutex_unlock(&ns_lock);
 	inode_put(ino);
 	path_put(&parent);
@@ -294,6 +299,8 @@ int vfs_symlinkat(struct task *t, const char *target, int dirfd, const char *pat
 	mode_t mode = S_IFLNK | 0777;
 	struct vfs_owner who = owner_for(t, dir, &mode);
 	err = dir->ops->symlink ? dir->ops->symlink(dir, name, target, &who, &ino) : no_method(dir);
+	if (err == 0)
+		fsnotify_create(dir, name, false);
 	pthread_mutex_unlock(&ns_lock);
 	inode_put(ino);
 	path_put(&parent);
@@ -320,6 +327,8 @@ int vfs_linkat(struct task *t, int odirfd, const char *opath, int ndirfd, const 
 		err = no_method(dir);
 	else
 		err = dir->ops->link(dir, name, target);
+	if (err == 0)
+		fsnotify_link(dir, name, target);
 	pthread_mutex_unlock(&ns_lock);
 	path_put(&parent);
 out_old:
@@ -364,8 +373,10 @@ int vfs_unlinkat(struct task *t, int dirfd, const char *path, bool rmdir)
 		err = dir->ops->rmdir ? dir->ops->rmdir(dir, name, vi) : no_method(dir);
 	else
 		err = dir->ops->unlink ? dir->ops->unlink(dir, name, vi) : no_method(dir);
-	if (err == 0)
+	if (err == 0) {
 		dcache_unhash(child.dentry);
+		fsnotify_unlink(dir, name, child.dentry, rmdir);
+	}
 out_locked:
 	pthread_mutex_unlock(&ns_lock);
 	path_put(&child);
@@ -499,6 +510,7 @@ int vfs_renameat(struct task *t, int odirfd, const char *opath, int ndirfd, cons
 	dcache_move(oc.dentry, np.dentry, nname);
 	if (oi->ops->moved)
 		oi->ops->moved(oi, np.dentry->inode, nname);
+	fsnotify_rename(odi, oname, np.dentry->inode, nname, oc.dentry, nc.dentry, flags);
 out_locked:
 	pthread_mutex_unlock(&ns_lock);
 	path_put(&oc);
@@ -592,7 +604,10 @@ int vfs_setattr(struct task *t, const struct path *p, struct vfs_setattr *sa)
 		sa->mask = SA_CTIME;
 		sa->ctime = (struct timespec){0, UTIME_NOW};
 	}
-	return ino->ops->setattr(ino, sa);
+	err = ino->ops->setattr(ino, sa);
+	if (err == 0)
+		fsnotify_setattr(p->dentry, sa->mask);
+	return err;
 }
 
 /* Where a symlink met by open(O_CREAT) points: the parent directory of its target (resolved
@@ -653,6 +668,8 @@ int vfs_open_create(struct task *t, int dirfd, const char *path, int flags, mode
 					  : no_method(dir);
 			}
 			inode_put(ino);
+			if (err == 0)
+				fsnotify_create(dir, name, false);
 			if (err == 0)
 				err = lookup_child(t, &parent, name, &p);
 			created = err == 0;

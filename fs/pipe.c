@@ -586,3 +586,291 @@ out:
 	vfs_io_event(); /* a partner arrived: POLLHUP/POLLERR may be gone */
 	return 0;
 }
+
+/* --- splice, tee and vmsplice (sentry/syscalls/sys_splice.c) ------------------------------- */
+
+/*
+ * Linux moves page references between pipes and files; here the bytes are copied, but the
+ * slots are accounted as Linux accounts its buffers, so that fill counts match: data spliced
+ * into a pipe takes one slot per page it covers (counted from page_off) and no later write is
+ * merged into such a slot, since Linux's page cache and user page buffers are not mergeable.
+ * The chunk is stored at the end of its page: pipe_write's merge test (off + len + chars <=
+ * page) then always fails for it, with no flag of its own.
+ *
+ * Reading out of a pipe without losing what the destination refuses is peek, write, consume:
+ * the cookie names the front of the pipe at the peek (tail slot and offset), and a consume
+ * whose cookie no longer matches (another reader took the bytes meanwhile, or F_SETPIPE_SZ
+ * renumbered the slots) drops nothing: the bytes were then read twice, where Linux's pipe
+ * lock would have kept the other reader out.
+ */
+
+static uint64_t front_cookie(const struct pipe *p)
+{
+	unsigned off = p->head != p->tail ? p->slots[p->tail & (p->nslots - 1)].off : 0;
+	return ((uint64_t)p->tail << 32) | off;
+}
+
+long pipe_splice_wait(struct file *f, bool for_write, bool nonblock)
+{
+	struct pipe *p = f->priv;
+	struct task *t = task_current();
+	bool sigpipe = false;
+	long r;
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		if (for_write) {
+			if (!p->readers) {
+				sigpipe = true;
+				r = -EPIPE;
+				break;
+			}
+			if (occupancy(p) < p->nslots) {
+				r = (long)(p->nslots - occupancy(p));
+				break;
+			}
+		} else {
+			if (occupancy(p)) {
+				r = 1;
+				break;
+			}
+			if (!p->writers) {
+				r = 0;
+				break;
+			}
+		}
+		if (!t || nonblock) {
+			r = -EAGAIN;
+			break;
+		}
+		if (task_wait(t, &p->lock, for_write ? &p->writable : &p->readable, NULL) ==
+		    -EINTR) {
+			r = -EINTR;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (sigpipe && t)
+		signal_send(t, SIGPIPE, NULL);
+	return r;
+}
+
+size_t pipe_splice_peek(struct file *f, void *buf, size_t len, bool one_slot, uint64_t *cookie)
+{
+	struct pipe *p = f->priv;
+	size_t got = 0;
+	pthread_mutex_lock(&p->lock);
+	*cookie = front_cookie(p);
+	for (unsigned i = p->tail; i != p->head && got < len; i++) {
+		struct pipe_slot *s = slot_at(p, i);
+		size_t n = s->len < len - got ? s->len : len - got;
+		memcpy((char *)buf + got, s->page + s->off, n);
+		got += n;
+		if (one_slot)
+			break;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return got;
+}
+
+size_t pipe_splice_consume(struct file *f, size_t len, uint64_t cookie)
+{
+	struct pipe *p = f->priv;
+	size_t done = 0;
+	bool freed = false;
+	pthread_mutex_lock(&p->lock);
+	if (front_cookie(p) == cookie) {
+		while (done < len && occupancy(p)) {
+			struct pipe_slot *s = slot_at(p, p->tail);
+			size_t n = s->len < len - done ? s->len : len - done;
+			/* A packet is consumed in part here, as Linux's splice does. */
+			s->off += (unsigned)n;
+			s->len -= (unsigned)n;
+			done += n;
+			if (!s->len) {
+				slot_release(p, s);
+				p->tail++;
+				freed = true;
+			}
+		}
+	}
+	if (done)
+		now(&p->atime);
+	if (freed)
+		pthread_cond_broadcast(&p->writable);
+	pthread_mutex_unlock(&p->lock);
+	if (freed)
+		vfs_io_event();
+	return done;
+}
+
+/* Fills a fresh, unmergeable slot with n bytes (at most what is left of a page). */
+static int push_slot(struct pipe *p, const char *in, size_t n, bool packet)
+{
+	char *page = p->spare ? p->spare : malloc(PIPE_PAGE_SIZE);
+	if (!page)
+		return -ENOMEM;
+	p->spare = NULL;
+	struct pipe_slot *s = slot_at(p, p->head);
+	s->page = page;
+	s->off = PIPE_PAGE_SIZE - (unsigned)n;
+	s->len = (unsigned)n;
+	s->packet = packet;
+	memcpy(page + s->off, in, n);
+	p->head++;
+	return 0;
+}
+
+/* After data went into p (p->lock held): wakes its readers. */
+static void pushed_into(struct pipe *p)
+{
+	pthread_cond_broadcast(&p->readable);
+	now(&p->mtime);
+	p->ctime = p->mtime;
+}
+
+long pipe_splice_push(struct file *f, const void *buf, size_t len, size_t page_off)
+{
+	struct pipe *p = f->priv;
+	struct task *t = task_current();
+	const char *in = buf;
+	bool sigpipe = false;
+	long ret = 0;
+	if (len > LONG_MAX)
+		len = LONG_MAX;
+	page_off &= PIPE_PAGE_SIZE - 1;
+	pthread_mutex_lock(&p->lock);
+	if (!p->readers) {
+		sigpipe = true;
+		ret = -EPIPE;
+	}
+	while (!sigpipe && (size_t)ret < len && occupancy(p) < p->nslots) {
+		size_t n = len - (size_t)ret;
+		if (n > PIPE_PAGE_SIZE - page_off)
+			n = PIPE_PAGE_SIZE - page_off;
+		if (push_slot(p, in + ret, n, false) < 0) {
+			if (!ret)
+				ret = -ENOMEM;
+			break;
+		}
+		ret += (long)n;
+		page_off = 0;
+	}
+	if (ret > 0)
+		pushed_into(p);
+	pthread_mutex_unlock(&p->lock);
+	if (ret > 0)
+		vfs_io_event();
+	if (sigpipe && t)
+		signal_send(t, SIGPIPE, NULL);
+	return ret;
+}
+
+/* Locks two pipes in address order, as Linux's pipe_double_lock. */
+static void lock_two(struct pipe *a, struct pipe *b)
+{
+	pthread_mutex_lock(a < b ? &a->lock : &b->lock);
+	pthread_mutex_lock(a < b ? &b->lock : &a->lock);
+}
+
+/* One step of splice_pipe_to_pipe: moves a whole slot, or copies part of one into a fresh
+ * slot; returns the bytes moved or -ENOMEM. */
+static long move_slot(struct pipe *ip, struct pipe *op, size_t len)
+{
+	struct pipe_slot *is = slot_at(ip, ip->tail);
+	if (len >= is->len) {
+		long n = is->len;
+		*slot_at(op, op->head) = *is; /* mergeable as it was, as in Linux */
+		op->head++;
+		*is = (struct pipe_slot){0};
+		ip->tail++;
+		return n;
+	}
+	if (push_slot(op, is->page + is->off, len, is->packet) < 0)
+		return -ENOMEM;
+	is->off += (unsigned)len;
+	is->len -= (unsigned)len;
+	return (long)len;
+}
+
+long pipe_splice_pipes(struct file *in, struct file *out, size_t len, bool nonblock, bool consume)
+{
+	struct pipe *ip = in->priv, *op = out->priv;
+	struct task *t = task_current();
+	bool sigpipe = false, took = false;
+	long ret;
+	if (ip == op)
+		return -EINVAL;
+	if (len > LONG_MAX)
+		len = LONG_MAX;
+retry:
+	/* Linux's ipipe_prep and opipe_prep: data (or no writer) in, then room out. */
+	ret = pipe_splice_wait(in, false, nonblock);
+	if (ret < 0)
+		return ret;
+	ret = pipe_splice_wait(out, true, nonblock);
+	if (ret < 0)
+		return ret;
+	ret = 0;
+	lock_two(ip, op);
+	unsigned cursor = ip->tail; /* tee: the next input slot to duplicate */
+	while ((size_t)ret < len) {
+		if (!op->readers) {
+			sigpipe = true;
+			if (!ret)
+				ret = -EPIPE;
+			break;
+		}
+		bool full = occupancy(op) >= op->nslots;
+		if (!consume) {
+			/* link_pipe: every input slot once, while there is room. */
+			if (cursor == ip->head || full)
+				break;
+			struct pipe_slot *is = slot_at(ip, cursor);
+			size_t n = is->len < len - (size_t)ret ? is->len : len - (size_t)ret;
+			if (push_slot(op, is->page + is->off, n, is->packet) < 0) {
+				if (!ret)
+					ret = -ENOMEM;
+				break;
+			}
+			cursor++;
+			ret += (long)n;
+			continue;
+		}
+		bool empty = !occupancy(ip);
+		if (empty && !ip->writers)
+			break;
+		if (empty || full) {
+			if (ret)
+				break;
+			if (nonblock) {
+				ret = -EAGAIN;
+				break;
+			}
+			/* Raced with another reader or writer: wait again. */
+			pthread_mutex_unlock(&ip->lock);
+			pthread_mutex_unlock(&op->lock);
+			goto retry;
+		}
+		long n = move_slot(ip, op, len - (size_t)ret);
+		if (n < 0) {
+			if (!ret)
+				ret = n;
+			break;
+		}
+		ret += n;
+		took = true;
+	}
+	if (ret > 0)
+		pushed_into(op);
+	if (took) {
+		now(&ip->atime);
+		pthread_cond_broadcast(&ip->writable);
+	}
+	pthread_mutex_unlock(&ip->lock);
+	pthread_mutex_unlock(&op->lock);
+	if (ret > 0 || took)
+		vfs_io_event();
+	if (sigpipe && t)
+		signal_send(t, SIGPIPE, NULL);
+	return ret;
+}

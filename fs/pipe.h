@@ -46,4 +46,29 @@ long pipe_get_size(struct file *f);
  * -EINVAL, -EPERM (above PIPE_MAX_SIZE), -EBUSY (less than what is buffered) or -ENOMEM. */
 long pipe_set_size(struct file *f, unsigned long size);
 
+/*
+ * splice, tee and vmsplice (sentry/syscalls/sys_splice.c). f is a pipe file (file_is_pipe);
+ * the waits are on the calling task and a signal ends them with -EINTR; outside a task
+ * nothing waits.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+/* Waits for data to read (for_write false: > 0, or 0 when the pipe is empty and has no
+ * writer) or for a free slot (for_write: the number of free slots, or -EPIPE with SIGPIPE
+ * when there is no reader); -EAGAIN when it would wait and nonblock is set. */
+long pipe_splice_wait(struct file *f, bool for_write, bool nonblock);
+/* Copies up to len buffered bytes (only the first slot's if one_slot) without consuming
+ * them; never waits. *cookie names the front of the pipe for pipe_splice_consume. */
+size_t pipe_splice_peek(struct file *f, void *buf, size_t len, bool one_slot, uint64_t *cookie);
+/* Drops len bytes from the front, if it is still where cookie says; returns what it dropped. */
+size_t pipe_splice_consume(struct file *f, size_t len, uint64_t cookie);
+/* Appends buf as spliced data: one unmergeable slot per page, the first page starting at
+ * page_off (the source's offset in its page); never waits. Returns the bytes that fit (0 when
+ * full), or -EPIPE with SIGPIPE when there is no reader. */
+long pipe_splice_push(struct file *f, const void *buf, size_t len, size_t page_off);
+/* tee (consume false: duplicates) and splice between two pipes (consume: moves), with
+ * Linux's waits, SIGPIPE and slot accounting; -EINVAL when in and out are the same pipe. */
+long pipe_splice_pipes(struct file *in, struct file *out, size_t len, bool nonblock, bool consume);
+
 #endif

@@ -1381,17 +1381,6 @@ static const struct file_ops dir_file_ops = {
     .release = dir_release,
 };
 
-/* TEMPORARY, until fs/chardev.c lands: device nodes on a tmpfs open nothing. A weak
- * definition in the library would keep the linker from pulling the real one out of the
- * archive, so this must go as soon as fs/chardev.c exists. */
-__attribute__((weak)) int chardev_open(dev_t rdev, struct task *t, struct file *f)
-{
-	(void)rdev;
-	(void)t;
-	(void)f;
-	return -ENXIO;
-}
-
 /* --- instances ------------------------------------------------------------------------------ */
 
 int tmpfs_new(const struct tmpfs_opts *o, struct inode **root)

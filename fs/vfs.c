@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "fs/vfs.h"
 
+#include "fs/inotify.h"
+#include "fs/locks.h"
 #include "sentry/signal.h"
 
 #include <errno.h>
@@ -90,6 +92,7 @@ void dentry_put(struct dentry *d)
 		/* Out of the cache (unlinked or replaced): nobody else can find it, and it held
 		 * a reference to its parent since it was unhashed. */
 		struct dentry *parent = d->parent;
+		fsnotify_inode_unused(d->inode); /* a deferred IN_DELETE_SELF */
 		dentry_free_tree(d);
 		dentry_put(parent);
 	}
@@ -174,6 +177,10 @@ void file_put(struct file *f)
 {
 	if (!f || ref_dec(&f->refs) > 0)
 		return;
+	if (f->fsnotify_opened)
+		fsnotify_close(f); /* first, as Linux's __fput */
+	/* Its flock and OFD locks go with it. */
+	locks_remove_file(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	path_put(&f->path);
@@ -234,6 +241,15 @@ static int fd_grow(struct fd_table *t, int fd);
 
 /* --- fd tables ------------------------------------------------------------------------- */
 
+/* An fd of t stops referring to f (close, dup2 over it, exec, the table's end): by POSIX's
+ * rule, t's record locks on f's file go, whatever other fds still refer to it. */
+static void fd_drop(struct fd_table *t, struct file *f)
+{
+	if (f)
+		locks_remove_posix(f, t);
+	file_put(f);
+}
+
 struct fd_table *fd_table_new(void)
 {
 	struct fd_table *t = calloc(1, sizeof(*t));
@@ -283,7 +299,7 @@ void fd_table_close_on_exec(struct fd_table *t)
 		pthread_mutex_unlock(&t->lock);
 		if (!f)
 			return;
-		file_put(f); /* outside the lock: a release may block or take other locks */
+		fd_drop(t, f); /* outside the lock: a release may block or take other locks */
 	}
 }
 
@@ -292,7 +308,7 @@ void fd_table_put(struct fd_table *t)
 	if (!t || ref_dec(&t->refs) > 0)
 		return;
 	for (int i = 0; i < t->cap; i++)
-		file_put(t->files[i]);
+		fd_drop(t, t->files[i]);
 	free(t->files);
 	free(t->cloexec);
 	pthread_mutex_destroy(&t->lock);
@@ -361,7 +377,7 @@ int fd_install_at(struct fd_table *t, int fd, struct file *f, bool cloexec)
 		err = fd;
 	}
 	pthread_mutex_unlock(&t->lock);
-	file_put(old);
+	fd_drop(t, old);
 	return err;
 }
 
@@ -389,7 +405,7 @@ int fd_close(struct fd_table *t, int fd)
 	pthread_mutex_unlock(&t->lock);
 	if (!f)
 		return -EBADF;
-	file_put(f);
+	fd_drop(t, f);
 	return 0;
 }
 

@@ -190,7 +190,8 @@ struct file {
 	struct inode *inode;
 	int flags; /* O_ACCMODE, O_APPEND, O_NONBLOCK, O_DIRECT, O_PATH, ... (no O_CLOEXEC) */
 	int64_t pos;
-	bool stream; /* no file position of ours: read/write get a NULL offset */
+	bool stream;	      /* no file position of ours: read/write get a NULL offset */
+	bool fsnotify_opened; /* opened through a path: its last put reports IN_CLOSE_* (inotify) */
 	pthread_mutex_t pos_lock;
 	void *priv;
 };
@@ -293,9 +294,9 @@ void vfs_unmount(struct mount *m);
 void mount_list_register(struct mount *m);
 void mount_list_unregister(struct mount *m);
 int mount_list_id(const struct mount *m);
-/* Calls fn for every registered mount, in mount order, under the list's lock (fn must not
- * mount or unmount). */
-void mount_list_each(void (*fn)(struct mount *m, int id, void *arg), void *arg);
+/* Calls fn for every registered mount, in mount order, with its id and its parent's, under
+ * the list's lock (fn must not mount, unmount or call the other mount_list functions). */
+void mount_list_each(void (*fn)(struct mount *m, int id, int parent_id, void *arg), void *arg);
 
 /* The path of p as seen from root, as Linux's d_path: NUL-terminated in buf, climbing dentry
  * parents and mount points, " (deleted)" after an unlinked one; a path outside root is given

@@ -48,6 +48,16 @@ struct pl_child {
 	struct pl_as *as; /* a new address space, or the parent's (with a reference) */
 };
 
+/* One mapping of an address space, as the host kernel holds it (for /proc/<pid>/maps: the
+ * host is the allocator of guest addresses, so only it knows the whole layout). */
+enum pl_region_kind { PL_REGION_PLAIN, PL_REGION_VDSO, PL_REGION_VVAR, PL_REGION_VSYSCALL };
+struct pl_region {
+	uint64_t start, end;
+	unsigned prot; /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	int shared;    /* MAP_SHARED */
+	enum pl_region_kind kind;
+};
+
 #define PL_CLONE_VM	0x1 /* share the parent's address space */
 #define PL_CLONE_THREAD 0x2 /* a thread of the same host process (implies PL_CLONE_VM) */
 
@@ -91,6 +101,11 @@ struct platform_ops {
 	void (*interrupt)(struct pl_thread *th);
 	/* Host tid (the Sentry's bookkeeping only, never shown to the guest). */
 	pid_t (*host_tid)(struct pl_thread *th);
+	/* The mappings of th's address space in address order, the platform's own (the stub)
+	 * left out: fills at most cap into out and returns how many there are (call again with
+	 * more room when that is above cap), or -errno. Callable from any Sentry thread while th
+	 * lives. NULL: the platform cannot tell. */
+	long (*regions)(struct pl_thread *th, struct pl_region *out, size_t cap);
 };
 
 extern const struct platform_ops platform_ptrace;

@@ -13,10 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fs/devfs.h"
+#include "fs/devpts.h"
+#include "fs/procfs.h"
+#include "fs/sysfs.h"
 #include "fs/overlay.h"
 #include "fs/tmpfs.h"
 #include "fs/vfs.h"
@@ -159,6 +163,58 @@ static int mount_volume(struct task *t, const char *spec)
 	return e;
 }
 
+struct mounted {
+	struct mount *m[8];
+	int n;
+};
+
+/* Mounts m (made by make(), which returned err) on path and records it for the unmount at
+ * exit; one error line naming the path. */
+static int mount_one(struct task *t, const char *path, int err, struct mount *m,
+		     struct mounted *list)
+{
+	if (err == 0)
+		err = vfs_mount_at(t, path, m);
+	if (err < 0) {
+		if (m) {
+			struct path p = {m, NULL};
+			path_put(&p);
+		}
+		cli_error("do: cannot mount %s: %s", path, strerror(-err));
+		return err;
+	}
+	list->m[list->n++] = m;
+	return 0;
+}
+
+/* The guest's standard filesystems over its root: /dev (with pts/ and shm/), /proc, /sys. */
+static int mount_standard(struct task *t, struct sandbox *sb, struct mounted *list)
+{
+	struct tmpfs_opts shm = {.root_mode = 01777};
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	if (pages > 0 && psz > 0)
+		shm.size_limit = (uint64_t)pages * (uint64_t)psz / 8; /* Docker's is 64 MiB */
+	struct mount *m = NULL;
+	int e = devfs_mount(&m);
+	if ((e = mount_one(t, "/dev", e, m, list)) < 0)
+		return e;
+	m = NULL;
+	e = devpts_mount(NULL, &m);
+	if ((e = mount_one(t, "/dev/pts", e, m, list)) < 0)
+		return e;
+	m = NULL;
+	e = tmpfs_mount(&shm, MS_NOSUID | MS_NODEV, &m);
+	if ((e = mount_one(t, "/dev/shm", e, m, list)) < 0)
+		return e;
+	m = NULL;
+	e = procfs_mount(sb, &m);
+	if ((e = mount_one(t, "/proc", e, m, list)) < 0)
+		return e;
+	m = NULL;
+	e = sysfs_mount(&m);
+	return mount_one(t, "/sys", e, m, list);
+}
+
 static int exit_code_of(int status)
 {
 	if (status & 0x7f)
@@ -170,7 +226,8 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 {
 	struct do_opts o = {.platform = "ptrace"};
 	struct sandbox *sb = NULL;
-	struct mount *root = NULL, *dev = NULL;
+	struct mount *root = NULL;
+	struct mounted mnts = {0};
 	struct task *t = NULL;
 	char err[512] = "", found[PATH_MAX], cwd[PATH_MAX];
 	int ret = EXIT_RUNTIME, e;
@@ -219,18 +276,9 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 		cli_error("do: %s", err[0] ? err : strerror(-e));
 		goto out;
 	}
-	e = devfs_mount(&dev);
-	if (e == 0)
-		e = vfs_mount_at(t, "/dev", dev);
-	if (e < 0) {
-		if (dev) {
-			struct path p = {dev, NULL};
-			path_put(&p);
-			dev = NULL;
-		}
-		cli_error("do: cannot mount /dev: %s", strerror(-e));
+	e = mount_standard(t, sb, &mnts);
+	if (e < 0)
 		goto out;
-	}
 	for (int i = 0; i < o.nvolumes; i++) {
 		if (mount_volume(t, o.volumes[i]) < 0)
 			goto out;
@@ -261,8 +309,8 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 		sandbox_report_unimplemented(sb);
 out:
 	task_free(t);
-	if (dev)
-		vfs_unmount(dev);
+	while (mnts.n > 0)
+		vfs_unmount(mnts.m[--mnts.n]);
 	if (root) {
 		struct path p = {root, NULL};
 		path_put(&p);

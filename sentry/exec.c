@@ -142,6 +142,17 @@ static long map_image(struct task *t, const struct elf_image *img, struct file *
 			return e;
 		}
 	}
+	/* The file part of each segment is a private file mapping to the guest (its name in
+	 * /proc/<pid>/maps; MADV_DONTNEED refills it); the bss beyond it is anonymous. */
+	pthread_mutex_lock(&t->mm->lock);
+	for (int i = 0; i < img->nsegs; i++) {
+		const struct elf_seg *s = &img->segs[i];
+		uint64_t lead = s->vaddr - PAGE_DOWN(s->vaddr);
+		uint64_t lo = PAGE_DOWN(s->vaddr) + bias, hi = PAGE_UP(s->vaddr + s->filesz) + bias;
+		if (s->filesz && mm_vma_add(t->mm, lo, hi, f, s->offset - lead, false, true) < 0)
+			break; /* bookkeeping only: the rest reads as anonymous memory */
+	}
+	pthread_mutex_unlock(&t->mm->lock);
 	return (long)bias;
 nomem:
 	snprintf(err, errlen, "no room for the image at %#llx", (unsigned long long)want);
@@ -190,6 +201,14 @@ static int load_file(struct task *t, const char *path, struct elf_image *img, lo
 	*bias = map_image(t, img, f, is_interp, err, errlen);
 	if (*bias < 0 && *bias > -4096)
 		e = (int)*bias;
+	if (e >= 0 && !is_interp) {
+		/* The program, as Linux's mm->exe_file: /proc/<pid>/exe. */
+		pthread_mutex_lock(&t->mm->lock);
+		file_put(t->mm->exe_file);
+		t->mm->exe_file = f;
+		file_get(f);
+		pthread_mutex_unlock(&t->mm->lock);
+	}
 out:
 	file_put(f);
 	return e;
@@ -282,6 +301,17 @@ int exec_load(struct task *t, const char *path, const char *const *argv, size_t 
 	e = t->pl->poke(t->th, sp, stack, (size_t)n);
 	if (e < 0)
 		goto out;
+	/* Where the strings are (initstack.h's layout: execfn below the 8-byte end marker, the
+	 * environment strings below it, the arguments below those): /proc/<pid>/cmdline. */
+	size_t argbytes = 0, envbytes = 0;
+	for (size_t i = 0; i < argc; i++)
+		argbytes += strlen(argv[i]) + 1;
+	for (size_t i = 0; i < envc; i++)
+		envbytes += strlen(envp[i]) + 1;
+	t->mm->env_end = t->mm->stack_top - 8 - (strlen(path) + 1);
+	t->mm->env_start = t->mm->env_end - envbytes;
+	t->mm->arg_end = t->mm->env_start;
+	t->mm->arg_start = t->mm->arg_end - argbytes;
 
 	/* A fresh register file: only the selectors survive, as after a real execve. */
 	pl_regs r = {0};

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "fs/tty.h"
 #include "sentry/log.h"
 #include "sentry/signal.h"
 #include "sentry/timer.h"
@@ -26,6 +27,7 @@ static void link_process(struct sandbox *sb, struct process *p, struct process *
 /* Frees a process that is no longer linked anywhere. */
 static void process_free(struct process *p)
 {
+	tty_ctty_drop(p);
 	free(p->groups);
 	free(p);
 }
@@ -104,6 +106,7 @@ int process_fork(struct task *parent, struct task *c, int exit_signal)
 		p->ngroups = pp->ngroups;
 	}
 	p->dumpable = pp->dumpable;
+	tty_ctty_inherit(pp, p);
 	p->pid = pid;
 	p->pgid = pp->pgid;
 	p->sid = pp->sid;
@@ -343,6 +346,7 @@ void process_exit(struct task *t)
 	struct sandbox *sb = t->sb;
 	struct process *p = t->proc;
 	pthread_mutex_lock(&sb->lock);
+	tty_process_exit(sb, p); /* before the zombie: a leader's terminal signals its group */
 	p->state = PROC_ZOMBIE;
 	p->wait_status = p->group_exiting ? p->group_exit_status : t->exit_status;
 	p->task = NULL;

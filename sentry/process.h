@@ -14,6 +14,8 @@
 #include "platform/platform.h"
 #include "sentry/task.h"
 
+struct tty;
+
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
 struct process {
@@ -43,6 +45,9 @@ struct process {
 	bool subreaper; /* PR_SET_CHILD_SUBREAPER: adopts orphaned descendants; not inherited */
 	gid_t *groups;	/* supplementary groups, sorted; inherited */
 	int ngroups;
+	/* The controlling terminal (a reference; fs/tty_jobctl.c keeps it, under sb->lock):
+	 * inherited at fork, dropped by setsid, given up by a session leader's exit. */
+	struct tty *ctty;
 };
 
 /* The default action of a stop signal: the process stops, its parent hears of it, and the

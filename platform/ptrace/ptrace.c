@@ -598,6 +598,8 @@ static pid_t pt_host_tid(struct pl_thread *th)
 	return th->tid;
 }
 
+long pt_regions(struct pl_thread *th, struct pl_region *out, size_t cap); /* regions.c */
+
 const struct platform_ops platform_ptrace = {
     .name = "ptrace",
     .as_create = pt_as_create,
@@ -616,4 +618,5 @@ const struct platform_ops platform_ptrace = {
     .vdso_base = pt_vdso_base,
     .interrupt = pt_interrupt,
     .host_tid = pt_host_tid,
+    .regions = pt_regions,
 };

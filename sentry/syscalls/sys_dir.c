@@ -44,34 +44,6 @@ long sys_getdents64(struct task *t, const uint64_t a[6])
 	return r;
 }
 
-/* Builds the path of p as seen from root into buf (right-aligned); returns its start.
- * A path not under root (after a chroot elsewhere) is prefixed "(unreachable)" as Linux. */
-static char *path_string(const struct path *root, const struct path *p, char *buf, size_t cap)
-{
-	char *end = buf + cap - 1, *s = end;
-	struct path cur = *p;
-	*end = 0;
-	while (!(cur.mnt == root->mnt && cur.dentry == root->dentry)) {
-		if (cur.dentry == cur.mnt->root) {
-			if (!cur.mnt->parent)
-				break;
-			cur.dentry = cur.mnt->mountpoint;
-			cur.mnt = cur.mnt->parent;
-			continue;
-		}
-		size_t n = strlen(cur.dentry->name);
-		if ((size_t)(s - buf) < n + 1)
-			return NULL;
-		s -= n;
-		memcpy(s, cur.dentry->name, n);
-		*--s = '/';
-		cur.dentry = cur.dentry->parent;
-	}
-	if (s == end)
-		*--s = '/';
-	return s;
-}
-
 long sys_getcwd(struct task *t, const uint64_t a[6])
 {
 	char *buf = malloc(PATH_MAX);
@@ -81,12 +53,11 @@ long sys_getcwd(struct task *t, const uint64_t a[6])
 	pthread_mutex_lock(&t->fs->lock);
 	/* A removed working directory has no path: Linux says ENOENT. */
 	bool gone = t->fs->cwd.dentry->unhashed;
-	char *s = gone ? NULL : path_string(&t->fs->root, &t->fs->cwd, buf, PATH_MAX);
+	int n = gone ? -ENOENT : path_to_string(&t->fs->cwd, &t->fs->root, buf, PATH_MAX);
 	pthread_mutex_unlock(&t->fs->lock);
-	if (gone) {
-		r = -ENOENT;
-	} else if (!s) {
-		r = -ENAMETOOLONG;
+	const char *s = buf;
+	if (n < 0) {
+		r = n;
 	} else {
 		size_t len = strlen(s) + 1;
 		if (len > a[1])

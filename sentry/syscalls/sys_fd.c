@@ -1,9 +1,11 @@
-/* dup, dup2, dup3, fcntl, ioctl: operations on descriptors rather than on files. */
+/* dup, dup2, dup3, fcntl (with record locks: fs/locks.c), ioctl: operations on descriptors
+ * rather than on files. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
+#include "fs/locks.h"
 #include "fs/pipe.h"
 #include "fs/vfs.h"
 #include "sentry/log.h"
@@ -61,6 +63,55 @@ long sys_dup3(struct task *t, const uint64_t a[6])
 /* The status flags F_SETFL may change (Linux's SETFL_MASK). */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | O_NOATIME | O_ASYNC)
 
+static bool is_record_lock_cmd(int cmd)
+{
+	return cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_GETLK ||
+	       cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+}
+
+/* F_GETLK, F_SETLK, F_SETLKW and their OFD forms, with Linux's checks in Linux's order
+ * (fcntl_getlk, fcntl_setlk). POSIX locks belong to the fd table, OFD locks to f. */
+static long fcntl_record_lock(struct task *t, int fd, struct file *f, int cmd, uint64_t uarg)
+{
+	struct guest_flock gl;
+	int64_t start, end;
+	bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+	bool get = cmd == F_GETLK || cmd == F_OFD_GETLK;
+	if (copy_from_guest(t, &gl, uarg, sizeof(gl)) < 0)
+		return -EFAULT;
+	if (cmd == F_GETLK && gl.l_type != F_RDLCK && gl.l_type != F_WRLCK)
+		return -EINVAL;
+	long r = locks_flock_range(f, &gl, &start, &end);
+	if (r < 0)
+		return r;
+	if (gl.l_type != F_RDLCK && gl.l_type != F_WRLCK && gl.l_type != F_UNLCK)
+		return -EINVAL;
+	int acc = f->flags & O_ACCMODE;
+	if (!get && gl.l_type == F_RDLCK && acc != O_RDONLY && acc != O_RDWR)
+		return -EBADF;
+	if (!get && gl.l_type == F_WRLCK && acc != O_WRONLY && acc != O_RDWR)
+		return -EBADF;
+	if (ofd && gl.l_pid != 0)
+		return -EINVAL;
+	struct lock_owner o = {ofd ? (const void *)f : (const void *)t->fdt, t->tgid, ofd};
+	if (get) {
+		locks_posix_test(f, &o, gl.l_type, start, end, &gl);
+		return copy_to_guest(t, uarg, &gl, sizeof(gl)) < 0 ? -EFAULT : 0;
+	}
+	r = locks_posix_set(t, f, &o, gl.l_type, start, end,
+			    cmd == F_SETLKW || cmd == F_OFD_SETLKW);
+	if (r == 0 && !ofd && gl.l_type != F_UNLCK) {
+		/* fd was closed while we locked: the lock must not outlive it (Linux's check). */
+		struct file *now = fd_get(t->fdt, fd);
+		if (now != f) {
+			locks_remove_posix(f, t->fdt);
+			r = -EBADF;
+		}
+		file_put(now);
+	}
+	return r;
+}
+
 long sys_fcntl(struct task *t, const uint64_t a[6])
 {
 	int fd = (int)a[0], cmd = (int)a[1];
@@ -104,6 +155,10 @@ long sys_fcntl(struct task *t, const uint64_t a[6])
 		r = file_is_pipe(f) ? pipe_set_size(f, a[2]) : -EBADF;
 		break;
 	default:
+		if (is_record_lock_cmd(cmd)) {
+			r = fcntl_record_lock(t, fd, f, cmd, a[2]);
+			break;
+		}
 		log_info("fcntl: command %d not supported yet", cmd);
 		r = -EINVAL;
 	}

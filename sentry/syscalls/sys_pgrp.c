@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 
+#include "fs/tty.h"
 #include "sentry/process.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
@@ -105,6 +106,7 @@ long sys_setsid(struct task *t, const uint64_t a[6])
 		r = -EPERM; /* already a process group leader */
 	} else {
 		p->sid = p->pgid = p->pid;
+		tty_ctty_drop(p); /* a new session starts without a controlling terminal */
 		r = p->pid;
 	}
 	pthread_mutex_unlock(&sb->lock);

@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "fs/inotify.h"
 #include "fs/vfs.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
@@ -134,6 +135,7 @@ static long rw_at_pos(struct task *t, int fd, uint64_t buf, size_t len, bool wri
 	r = write ? do_write(t, f, buf, len, &f->pos) : do_read(t, f, buf, len, &f->pos);
 	if (!f->stream)
 		pthread_mutex_unlock(&f->pos_lock);
+	fsnotify_rw(f, r, write);
 	file_put(f);
 	return r;
 }
@@ -165,6 +167,7 @@ static long prw(struct task *t, const uint64_t a[6], bool write)
 		r = -ESPIPE;
 	else
 		r = write ? do_write(t, f, a[1], a[2], &off) : do_read(t, f, a[1], a[2], &off);
+	fsnotify_rw(f, r, write);
 	file_put(f);
 	return r;
 }
@@ -242,6 +245,7 @@ static long rwv(struct task *t, const uint64_t a[6], bool write)
 	}
 	if (!f->stream)
 		pthread_mutex_unlock(&f->pos_lock);
+	fsnotify_rw(f, total, write);
 	free(iov);
 	file_put(f);
 	return total;
