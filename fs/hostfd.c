@@ -57,10 +57,16 @@ static long hostfd_ioctl(struct file *f, struct task *t, unsigned long cmd, uint
 	int fd = HFD(f);
 	switch (cmd) {
 	case TCGETS: {
-		struct termios tio;
-		if (ioctl(fd, TCGETS, &tio) < 0)
+		/* The kernel's struct termios (36 bytes), not glibc's larger one: the guest's
+		 * buffer is the kernel's size. */
+		struct {
+			uint32_t iflag, oflag, cflag, lflag;
+			uint8_t line, cc[19];
+		} ktio;
+		_Static_assert(sizeof(ktio) == 36, "kernel termios");
+		if (ioctl(fd, TCGETS, &ktio) < 0)
 			return -errno;
-		return copy_to_guest(t, arg, &tio, sizeof(tio));
+		return copy_to_guest(t, arg, &ktio, sizeof(ktio));
 	}
 	case TIOCGWINSZ: {
 		struct winsize ws;

@@ -146,8 +146,15 @@ int sandbox_run_init(struct task *init)
 
 void task_free(struct task *t)
 {
-	if (t)
-		task_finish(t);
+	if (!t)
+		return;
+	struct sandbox *sb = t->sb;
+	bool had_proc = t->proc != NULL;
+	task_finish(t);
+	/* A sandbox given up before its init ran (a command not found, a bad volume): nothing
+	 * else runs, so init's zombie and the table go too. */
+	if (had_proc)
+		process_wait_all_gone(sb);
 }
 
 void sandbox_report_unimplemented(const struct sandbox *sb)
