@@ -155,6 +155,25 @@ int mm_vma_refill(struct task *t, uint64_t start, uint64_t end)
 	return 0;
 }
 
+bool mm_shared_key(struct mm *mm, uint64_t addr, const void **obj, uint64_t *off)
+{
+	bool found = false;
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		const struct file_vma *v = &mm->vmas[i];
+		if (addr >= v->start && addr < v->end) {
+			if (v->shared && v->host_backed && v->file->inode) {
+				*obj = v->file->inode;
+				*off = v->off + (addr - v->start);
+				found = true;
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return found;
+}
+
 void mm_vma_mark_host(struct mm *mm, uint64_t start, uint64_t end)
 {
 	for (size_t i = 0; i < mm->nvmas; i++)

@@ -71,6 +71,10 @@ int mm_vma_refill(struct task *t, uint64_t start, uint64_t end);
 /* True when [addr, addr+len) overlaps the stub's region (or wraps). */
 bool mm_range_forbidden(uint64_t addr, uint64_t len);
 
+/* For a shared futex: when addr lies in a shared file mapping (MAP_SHARED of a file, or
+ * shared anonymous memory, which is a memfd underneath), the word's identity across address
+ * spaces: the file's inode and the offset in it. False for private memory. Takes mm->lock. */
+bool mm_shared_key(struct mm *mm, uint64_t addr, const void **obj, uint64_t *off);
 /* Marks [start, end) as mapped straight from the file's host pages (see mm_map_host_fd). */
 void mm_vma_mark_host(struct mm *mm, uint64_t start, uint64_t end);
 /* A MAP_SHARED host mapping of the Sentry's host_fd (a tmpfs memfd, a host file) in the

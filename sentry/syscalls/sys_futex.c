@@ -4,12 +4,12 @@
  *
  * One lock and one condition serve every futex of the Sentry: a wake marks its waiters and
  * broadcasts, each waiter checks its own mark. Simple and correct; the thundering herd is the
- * price until it shows in a benchmark. Keys are (address space, address) for private and
- * shared futexes alike: the Sentry does not yet know which pages two processes share, and an
- * address alone would let a wake meant for one process (a thread exit's CLEARTID) be spent on
- * a waiter at the same address in a forked sibling. So futexes shared between processes
- * (process-shared mutexes in MAP_SHARED memory) do not work yet: a documented limit. FUTEX_WAKE_OP's read-modify-write of the second word is not
- * atomic against guest threads running at that moment (also documented).
+ * price until it shows in a benchmark. A futex's key is (address space, address) for private
+ * futexes and for shared ones in private memory; a shared futex in a shared mapping (a
+ * MAP_SHARED file, shared anonymous memory, POSIX shm and semaphores in /dev/shm) is keyed by
+ * (inode, file offset), as Linux keys it by the page's backing object, so processes that map
+ * the same pages at different addresses meet. FUTEX_WAKE_OP's read-modify-write of the second
+ * word is not atomic against guest threads running at that moment (documented).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -47,8 +47,8 @@ static int futex_key(struct task *t, uint64_t uaddr, bool shared)
 }
 
 struct futex_waiter {
-	const void *mm; /* NULL: a shared futex */
-	uint64_t addr;
+	const void *mm; /* the key (struct fkey): an address space or a shared inode */
+	uint64_t addr;	/* ... and the address or the file offset */
 	uint32_t bitset;
 	bool woken;
 	struct futex_waiter *next;
@@ -64,10 +64,17 @@ static void fq_init(void)
 	cond_init_monotonic(&fq_cv);
 }
 
-static const void *key_mm(struct task *t, bool shared)
+struct fkey {
+	const void *obj; /* an address space, or the inode of a shared mapping */
+	uint64_t off;	 /* the address in it, or the offset in the file */
+};
+
+static struct fkey key_of(struct task *t, uint64_t uaddr, bool shared)
 {
-	(void)shared; /* see the file comment */
-	return (const void *)t->mm;
+	struct fkey k = {t->mm, uaddr};
+	if (shared && t->mm)
+		mm_shared_key(t->mm, uaddr, &k.obj, &k.off);
+	return k;
 }
 
 static void fq_remove(struct futex_waiter *w)
@@ -81,8 +88,10 @@ static void fq_remove(struct futex_waiter *w)
 }
 
 /* Wakes up to n waiters on (mm, addr) whose bitset meets bitset; caller holds fq_lock. */
-static int fq_wake(const void *mm, uint64_t addr, int n, uint32_t bitset)
+static int fq_wake(struct fkey k, int n, uint32_t bitset)
 {
+	const void *mm = k.obj;
+	uint64_t addr = k.off;
 	int woken = 0;
 	for (struct futex_waiter **p = &fq_head; *p && woken < n;) {
 		struct futex_waiter *w = *p;
@@ -133,7 +142,9 @@ void futex_wake_addr(struct task *t, uint64_t addr, int n)
 {
 	pthread_once(&fq_once, fq_init);
 	pthread_mutex_lock(&fq_lock);
-	fq_wake(key_mm(t, false), addr, n, FUTEX_BITSET_MATCH_ANY);
+	/* Linux wakes the CLEARTID word as a shared futex: it may live in shared memory. */
+	struct fkey k = key_of(t, addr, true);
+	fq_wake(k, n, FUTEX_BITSET_MATCH_ANY);
 	pthread_mutex_unlock(&fq_lock);
 }
 
@@ -169,7 +180,8 @@ static long futex_wait(struct task *t, uint64_t uaddr, bool shared, uint32_t val
 		return err;
 	if (timeout)
 		dl = deadline_of(timeout, absolute, clk);
-	struct futex_waiter w = {key_mm(t, shared), uaddr, bitset, false, NULL};
+	struct fkey k = key_of(t, uaddr, shared);
+	struct futex_waiter w = {k.obj, k.off, bitset, false, NULL};
 	pthread_once(&fq_once, fq_init);
 	pthread_mutex_lock(&fq_lock);
 	/* Read under the queue lock: a waker changes the word first, then takes the lock. */
@@ -268,6 +280,7 @@ static long futex_requeue(struct task *t, uint64_t uaddr, uint64_t uaddr2, bool 
 		err = futex_key(t, uaddr2, shared);
 	if (err)
 		return err;
+	struct fkey k1 = key_of(t, uaddr, shared), k2 = key_of(t, uaddr2, shared);
 	pthread_once(&fq_once, fq_init);
 	pthread_mutex_lock(&fq_lock);
 	if (cmpval) {
@@ -280,11 +293,11 @@ static long futex_requeue(struct task *t, uint64_t uaddr, uint64_t uaddr2, bool 
 			return -EAGAIN;
 		}
 	}
-	const void *mm = key_mm(t, shared);
-	long n = fq_wake(mm, uaddr, nr_wake, FUTEX_BITSET_MATCH_ANY);
+	long n = fq_wake(k1, nr_wake, FUTEX_BITSET_MATCH_ANY);
 	for (struct futex_waiter *w = fq_head; w && nr_requeue > 0; w = w->next) {
-		if (w->mm == mm && w->addr == uaddr) {
-			w->addr = uaddr2;
+		if (w->mm == k1.obj && w->addr == k1.off) {
+			w->mm = k2.obj;
+			w->addr = k2.off;
 			nr_requeue--;
 			n++;
 		}
@@ -336,9 +349,10 @@ long sys_futex(struct task *t, const uint64_t a[6])
 		ret = futex_key(t, uaddr, shared);
 		if (ret)
 			return ret;
+		struct fkey k = key_of(t, uaddr, shared);
 		pthread_once(&fq_once, fq_init);
 		pthread_mutex_lock(&fq_lock);
-		ret = fq_wake(key_mm(t, shared), uaddr, (int)val, val3);
+		ret = fq_wake(k, (int)val, val3);
 		pthread_mutex_unlock(&fq_lock);
 		return ret;
 	case FUTEX_REQUEUE:
@@ -351,15 +365,14 @@ long sys_futex(struct task *t, const uint64_t a[6])
 			ret = futex_key(t, uaddr2, shared);
 		if (ret)
 			return ret;
+		struct fkey k1 = key_of(t, uaddr, shared), k2 = key_of(t, uaddr2, shared);
 		pthread_once(&fq_once, fq_init);
 		pthread_mutex_lock(&fq_lock);
 		ret = futex_atomic_op(t, val3, uaddr2);
 		if (ret >= 0) {
-			long n =
-			    fq_wake(key_mm(t, shared), uaddr, (int)val, FUTEX_BITSET_MATCH_ANY);
+			long n = fq_wake(k1, (int)val, FUTEX_BITSET_MATCH_ANY);
 			if (ret > 0)
-				n += fq_wake(key_mm(t, shared), uaddr2, (int)val2,
-					     FUTEX_BITSET_MATCH_ANY);
+				n += fq_wake(k2, (int)val2, FUTEX_BITSET_MATCH_ANY);
 			ret = n;
 		}
 		pthread_mutex_unlock(&fq_lock);
@@ -386,10 +399,11 @@ static void robust_release(struct task *t, uint64_t uaddr)
 	if ((v & FUTEX_TID_MASK) != (uint32_t)t->tid)
 		return;
 	uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+	struct fkey k = key_of(t, uaddr, true); /* robust mutexes may be process-shared */
 	pthread_once(&fq_once, fq_init);
 	pthread_mutex_lock(&fq_lock);
 	if (copy_to_guest(t, uaddr, &nv, sizeof(nv)) == 0 && (v & FUTEX_WAITERS))
-		fq_wake(key_mm(t, false), uaddr, 1, FUTEX_BITSET_MATCH_ANY);
+		fq_wake(k, 1, FUTEX_BITSET_MATCH_ANY);
 	pthread_mutex_unlock(&fq_lock);
 }
 

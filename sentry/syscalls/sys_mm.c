@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "fs/memfd.h"
 #include "fs/vfs.h"
 #include "sentry/log.h"
 #include "sentry/mm.h"
@@ -120,6 +121,33 @@ out:
 	return err;
 }
 
+/* Shared anonymous memory is, as in Linux, an unlinked in-memory file ("/dev/zero
+ * (deleted)" in maps): its pages are shared across fork by the host, and a shared futex in
+ * it has the same key in every process that maps it. */
+static long map_shared_anon(struct task *t, uint64_t addr, uint64_t len, int prot, int flags)
+{
+	static const struct vfs_owner root = {0, 0};
+	struct file *f;
+	int err = memfd_file_new("dev/zero", 0600, &root, &f);
+	if (err < 0)
+		return err;
+	struct vfs_setattr sa = {.mask = SA_SIZE, .size = (int64_t)len};
+	err = f->inode->ops->setattr(f->inode, &sa);
+	int hfd = err == 0 ? f->ops->host_fd(f) : err;
+	long r = hfd < 0 ? hfd : mm_map_host_fd(t, addr, len, prot, flags & MAP_TO_HOST, hfd, 0);
+	if (r >= 0) {
+		err = mm_vma_add(t->mm, (uint64_t)r, (uint64_t)r + len, f, 0, true, true);
+		if (err < 0) {
+			mm_unmap(t, (uint64_t)r, len);
+			r = err;
+		} else {
+			mm_vma_mark_host(t->mm, (uint64_t)r, (uint64_t)r + len);
+		}
+	}
+	file_put(f);
+	return r;
+}
+
 static long mmap_locked(struct task *t, const uint64_t a[6])
 {
 	uint64_t addr = a[0], len = a[1], off = a[5];
@@ -152,6 +180,8 @@ static long mmap_locked(struct task *t, const uint64_t a[6])
 	}
 	if (type == MAP_SHARED_VALIDATE)
 		flags = (flags & ~MAP_TYPE) | MAP_SHARED;
+	if ((flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) == MAP_SHARED)
+		return map_shared_anon(t, addr, len, prot, flags);
 	if (flags & MAP_ANONYMOUS) {
 		long r = mm_map_anon(t, addr, len, prot, flags & MAP_TO_HOST);
 		if (r >= 0)
