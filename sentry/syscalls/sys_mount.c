@@ -6,7 +6,8 @@
  * mount supports: new tmpfs mounts (size=, nr_inodes=, mode=, uid=, gid=), bind mounts of a
  * directory, remounts that change the per-mount flags (MS_RDONLY, MS_NOSUID, MS_NODEV,
  * MS_NOEXEC, ...), and the propagation changes (MS_PRIVATE, MS_SHARED, MS_SLAVE,
- * MS_UNBINDABLE) that container runtimes make, accepted as no-ops: the sandbox has a single
+ * MS_UNBINDABLE) that container runtimes make, accepted as no-ops; proc, sysfs and devpts
+ * (the sandbox's own instances): the sandbox has a single
  * mount namespace, so there is nothing to propagate. MS_MOVE and other filesystem types are
  * refused with a log line.
  */
@@ -19,6 +20,9 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "fs/devpts.h"
+#include "fs/procfs.h"
+#include "fs/sysfs.h"
 #include "fs/tmpfs.h"
 #include "fs/vfs.h"
 #include "sentry/log.h"
@@ -128,6 +132,28 @@ static int new_tmpfs(struct task *t, const char *target, unsigned long flags, ch
 	return err;
 }
 
+/* Another instance of one of the sandbox's own filesystems (a container's init mounting its
+ * /proc, say): procfs describes the same sandbox, sysfs is the same static tree, devpts
+ * shares the sandbox's ptys (as devpts without newinstance). */
+static int new_pseudo(struct task *t, const char *fstype, const char *target)
+{
+	struct mount *m = NULL;
+	int err;
+	if (strcmp(fstype, "proc") == 0)
+		err = procfs_mount(t->sb, &m);
+	else if (strcmp(fstype, "sysfs") == 0)
+		err = sysfs_mount(&m);
+	else
+		err = devpts_mount(NULL, &m);
+	if (err == 0)
+		err = vfs_mount_at(t, target, m);
+	if (err < 0 && m) {
+		struct path p = {m, NULL};
+		path_put(&p);
+	}
+	return err;
+}
+
 static int bind_mount(struct task *t, const char *source, const char *target, unsigned long flags)
 {
 	struct path src;
@@ -212,6 +238,9 @@ long sys_mount(struct task *t, const uint64_t a[6])
 		r = -EFAULT;
 	} else if (strcmp(fstype, "tmpfs") == 0) {
 		r = new_tmpfs(t, target, flags, data);
+	} else if (strcmp(fstype, "proc") == 0 || strcmp(fstype, "sysfs") == 0 ||
+		   strcmp(fstype, "devpts") == 0) {
+		r = new_pseudo(t, fstype, target);
 	} else {
 		log_info("mount: filesystem type '%s' is not supported", fstype);
 		r = -ENODEV;

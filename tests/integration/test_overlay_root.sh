@@ -44,4 +44,7 @@ if command -v sqlite3 >/dev/null; then
 fi
 # tar czf of /usr/share/doc: the same archive content inside and natively.
 compare_status 0 /bin/sh -c "tar czf $SANDBOX_DIR.tgz --sort=name --mtime=2020-01-01 --owner=0 --group=0 --numeric-owner -C /usr/share doc 2>/dev/null; gzip -dc $SANDBOX_DIR.tgz | md5sum; rm -f $SANDBOX_DIR.tgz"
+# df and mount read the sandbox's mount table (/proc/self/mounts) and statfs.
+OUT=$(sandboxed /bin/sh -c 'df -h / >/dev/null && echo df-ok; mount | grep -c " on / type overlay"; df -P /dev/shm | tail -1 | awk "{print \$6}"')
+[ "$OUT" = "$(printf 'df-ok\n1\n/dev/shm')" ] && pass "df and mount inside" || fail "df/mount: got '$OUT'"
 finish
