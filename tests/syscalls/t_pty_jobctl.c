@@ -174,8 +174,25 @@ static void child_l(void)
 	EXPECT_ERR("tiocspgrp_no_such_group", ioctl(s, TIOCSPGRP, &bad), ESRCH);
 	bad = -1;
 	EXPECT_ERR("tiocspgrp_negative", ioctl(s, TIOCSPGRP, &bad), EINVAL);
-	bad = getpgid(getppid());
+	/* A group of another session that is surely visible: a child of ours that made its
+	 * own session (our parent's group may lie outside our pid namespace, where it reads 0). */
+	int sync_pipe[2];
+	OK(pipe(sync_pipe));
+	pid_t other = fork();
+	if (other == 0) {
+		setsid();
+		close(sync_pipe[0]);
+		(void)!write(sync_pipe[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	close(sync_pipe[1]);
+	CHECK_EQ(read(sync_pipe[0], &c, 1), 1);
+	close(sync_pipe[0]);
+	bad = other;
 	EXPECT_ERR("tiocspgrp_other_session", ioctl(s, TIOCSPGRP, &bad), EPERM);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
 	EXPECT_ERR("tiocspgrp_badptr", ioctl(s, TIOCSPGRP, BADPTR), EFAULT);
 	int m2, s2;
 	char name2[64];
