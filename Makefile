@@ -39,7 +39,7 @@ test: build build-asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) -L sanitize
 
-# Coverage-guided fuzzing of the ELF parser with libFuzzer (clang), 60 s.
+# Coverage-guided fuzzing of the ELF and OCI config parsers with libFuzzer (clang), 60 s each.
 # (clang is not among the install script's packages: only this optional target needs it.)
 fuzz: deps
 	@command -v clang >/dev/null || { echo "make fuzz: clang is needed (apt-get install clang)"; exit 1; }
@@ -47,9 +47,15 @@ fuzz: deps
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. sentry/elf.c tests/fuzz/fuzz_elf.c \
 		-lelf -o $(BUILD)/fuzz/fuzz_elf
 	$(BUILD)/fuzz/fuzz_elf -max_total_time=60
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. runsc-cli/oci_config.c \
+		tests/fuzz/fuzz_oci_config.c -ljansson -lm -o $(BUILD)/fuzz/fuzz_oci_config
+	mkdir -p $(BUILD)/fuzz/oci_config_corpus # new inputs go there, not into the seeds
+	$(BUILD)/fuzz/fuzz_oci_config -max_total_time=60 $(BUILD)/fuzz/oci_config_corpus tests/fuzz/oci_config
 
+# Micro-benchmarks natively, under gVisor (runsc), PRoot and cvisor: one table, also written to
+# bench/results/latest.md. Installs runsc and proot if missing. Not a test: no timing assertion.
 bench: build
-	./bench/run.sh
+	BUILD=$(BUILD) /usr/bin/python3 bench/run.py
 
 format:
 	find sentry platform fs netstack runsc-cli tests bench -name '*.[ch]' -print0 | xargs -0 clang-format -i

@@ -57,23 +57,12 @@ static const struct file_ops mem_ops = {
     .llseek = mem_llseek,
 };
 
-/* Whether the open in progress asked for no controlling terminal. vfs_open drops O_NOCTTY
- * from f->flags before a filesystem's open runs, so the opener's own open/openat flags (a
- * register, not guest memory) are what says; any other way of opening (openat2, the
- * Sentry's own opens) counts as O_NOCTTY: a terminal is never made controlling by surprise. */
+/* Whether the opener asked for no controlling terminal: the VFS keeps O_NOCTTY in f->flags
+ * for the filesystem's open and drops it afterwards. The Sentry's own opens (no task) never
+ * make a terminal controlling. */
 static bool open_noctty(const struct task *t, const struct file *f)
 {
-	if (f->flags & O_NOCTTY)
-		return true;
-	if (!t)
-		return true;
-	switch ((long)(int)t->regs.orig_rax) {
-	case SYS_open:
-		return t->regs.rsi & O_NOCTTY;
-	case SYS_openat:
-		return t->regs.rdx & O_NOCTTY;
-	}
-	return true;
+	return !t || (f->flags & O_NOCTTY);
 }
 
 int chardev_open(dev_t rdev, struct task *t, struct file *f)

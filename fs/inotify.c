@@ -83,6 +83,7 @@ struct instance {
 	int nwatches;
 	int next_wd; /* where the cyclic search for a free wd starts */
 	pthread_cond_t readable;
+	struct vfs_io_source events; /* records were queued: for epoll */
 };
 
 int inotify_nwatches;
@@ -157,6 +158,7 @@ static void append(struct instance *in, struct queued_event *e)
 	in->tail = e;
 	in->count++;
 	pthread_cond_broadcast(&in->readable);
+	vfs_io_source_bump(&in->events, POLLIN);
 }
 
 static bool same_as_last(const struct instance *in, int wd, uint32_t mask, const char *name)
@@ -492,6 +494,12 @@ static unsigned inotify_poll(struct file *f, int *host_fd)
 	return mask;
 }
 
+static uint64_t inotify_io_gen(struct file *f, unsigned events)
+{
+	struct instance *in = f->priv;
+	return vfs_io_source_gen(&in->events, events);
+}
+
 static long inotify_ioctl(struct file *f, struct task *t, unsigned long cmd, uint64_t arg)
 {
 	struct instance *in = f->priv;
@@ -569,6 +577,7 @@ static const struct file_ops inotify_ops = {
     .ioctl = inotify_ioctl,
     .fstat = inotify_fstat,
     .poll = inotify_poll,
+    .io_gen = inotify_io_gen,
     .release = inotify_release,
 };
 

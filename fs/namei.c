@@ -447,7 +447,8 @@ int vfs_open_flags(struct task *t, const struct path *p, int flags, bool created
 			return err;
 	}
 	/* As on 64-bit Linux, every file description carries O_LARGEFILE. */
-	int fflags = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC));
+	/* O_NOCTTY is seen by the filesystem's open (a tty decides on it), then dropped. */
+	int fflags = (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC));
 	if (!(flags & O_PATH))
 		fflags |= KERNEL_O_LARGEFILE;
 	struct file *f = file_new(NULL, fflags, NULL);
@@ -457,6 +458,8 @@ int vfs_open_flags(struct task *t, const struct path *p, int flags, bool created
 	path_get(&f->path);
 	f->inode = ino;
 	inode_get(ino);
+	if (flags & O_PATH)
+		f->flags &= ~O_NOCTTY;
 	if (!(flags & O_PATH)) {
 		if (!ino->ops->open) {
 			file_put(f);
@@ -467,6 +470,7 @@ int vfs_open_flags(struct task *t, const struct path *p, int flags, bool created
 			file_put(f);
 			return err;
 		}
+		f->flags &= ~O_NOCTTY;
 		/* IN_OPEN before O_TRUNC's IN_MODIFY, as Linux 6.x reports them. */
 		f->fsnotify_opened = true;
 		fsnotify_open(f);

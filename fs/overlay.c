@@ -638,6 +638,13 @@ static unsigned ovl_poll(struct file *f, int *host_fd)
 			     : POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }
 
+static uint64_t ovl_io_gen(struct file *f, unsigned events)
+{
+	struct file *in = IN(f);
+	return in->ops->io_gen ? in->ops->io_gen(in, events)
+			       : __atomic_load_n(&vfs_io_stamp, __ATOMIC_SEQ_CST);
+}
+
 static int ovl_fsync(struct file *f, bool datasync)
 {
 	struct file *in = IN(f);
@@ -671,6 +678,7 @@ static const struct file_ops ovl_file_ops = {
     .ioctl = ovl_ioctl,
     .fstat = ovl_file_fstat,
     .poll = ovl_poll,
+    .io_gen = ovl_io_gen,
     .fsync = ovl_fsync,
     .fallocate = ovl_fallocate,
     .host_fd = ovl_host_fd,

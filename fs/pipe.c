@@ -19,7 +19,9 @@
  *
  * poll/select waiters do not sleep on p's conditions (they watch many files at once): every
  * change of readiness is also announced with vfs_io_event(), always after p->lock is dropped,
- * so that the sandbox-wide io lock is never taken under a pipe lock.
+ * so that the sandbox-wide io lock is never taken under a pipe lock. Before that, p->events
+ * records the change with Linux's wake-up key (POLLIN for data, POLLOUT for room after a full
+ * ring, 0 for ends coming and going), for edge-triggered epoll.
  *
  * FIFOs use the same struct pipe, kept by their inode rather than by their files
  * (fifo_open): opens of either end meet there, and the last close empties it instead of
@@ -75,6 +77,7 @@ struct pipe {
 	uid_t uid;
 	gid_t gid;
 	struct timespec atime, mtime, ctime;
+	struct vfs_io_source events; /* readiness events, for epoll (see the top) */
 };
 
 static uint64_t next_ino = 1;
@@ -116,7 +119,7 @@ static long pipe_read(struct file *f, void *buf, size_t len, int64_t *off)
 	struct pipe *p = f->priv;
 	struct task *t = task_current();
 	char *out = buf;
-	bool freed = false;
+	bool freed = false, was_full = false;
 	long ret = 0;
 	if (!len)
 		return 0;
@@ -135,6 +138,7 @@ static long pipe_read(struct file *f, void *buf, size_t len, int64_t *off)
 			if (packet)
 				s->len = 0; /* the rest of a packet that did not fit is dropped */
 			if (!s->len) {
+				was_full |= occupancy(p) >= p->nslots;
 				slot_release(p, s);
 				p->tail++;
 				freed = true;
@@ -158,6 +162,8 @@ static long pipe_read(struct file *f, void *buf, size_t len, int64_t *off)
 	}
 	if (freed)
 		pthread_cond_broadcast(&p->writable);
+	if (was_full)
+		vfs_io_source_bump(&p->events, POLLOUT); /* Linux wakes writers only then */
 	if (ret > 0)
 		now(&p->atime);
 	pthread_mutex_unlock(&p->lock);
@@ -239,6 +245,7 @@ static long pipe_write(struct file *f, const void *buf, size_t len, int64_t *off
 		if (ret > announced) {
 			announced = ret;
 			pthread_cond_broadcast(&p->readable);
+			vfs_io_source_bump(&p->events, POLLIN);
 			pthread_mutex_unlock(&p->lock);
 			vfs_io_event();
 			pthread_mutex_lock(&p->lock);
@@ -256,6 +263,8 @@ out:
 		now(&p->mtime);
 		p->ctime = p->mtime;
 	}
+	if (ret > announced)
+		vfs_io_source_bump(&p->events, POLLIN);
 	pthread_mutex_unlock(&p->lock);
 	if (ret > announced)
 		vfs_io_event(); /* data for readers: POLLIN */
@@ -337,6 +346,7 @@ static void pipe_release(struct file *f)
 		p->head = p->tail = 0;
 		last = false; /* the inode keeps p */
 	}
+	vfs_io_source_bump(&p->events, 0);
 	pthread_mutex_unlock(&p->lock);
 	/* Nobody else can hold p: every user of it holds a reference to one of its files. */
 	if (last)
@@ -369,6 +379,12 @@ static unsigned pipe_poll(struct file *f, int *host_fd)
 	return mask;
 }
 
+static uint64_t pipe_io_gen(struct file *f, unsigned events)
+{
+	struct pipe *p = f->priv;
+	return vfs_io_source_gen(&p->events, events);
+}
+
 static const struct file_ops pipe_ops = {
     .read = pipe_read,
     .write = pipe_write,
@@ -376,6 +392,7 @@ static const struct file_ops pipe_ops = {
     .ioctl = pipe_ioctl,
     .fstat = pipe_fstat,
     .poll = pipe_poll,
+    .io_gen = pipe_io_gen,
     .release = pipe_release,
 };
 
@@ -427,6 +444,7 @@ long pipe_set_size(struct file *f, unsigned long size)
 	p->tail = 0;
 	p->head = n;
 	pthread_cond_broadcast(&p->writable);
+	vfs_io_source_bump(&p->events, 0);
 	r = (long)nslots * PIPE_PAGE_SIZE;
 out:
 	pthread_mutex_unlock(&p->lock);
@@ -577,6 +595,8 @@ int fifo_open(struct pipe *p, struct file *f)
 		break;
 	}
 out:
+	if (err == 0)
+		vfs_io_source_bump(&p->events, 0);
 	pthread_mutex_unlock(&p->lock);
 	if (err < 0)
 		return err;
@@ -695,8 +715,10 @@ size_t pipe_splice_consume(struct file *f, size_t len, uint64_t cookie)
 	}
 	if (done)
 		now(&p->atime);
-	if (freed)
+	if (freed) {
 		pthread_cond_broadcast(&p->writable);
+		vfs_io_source_bump(&p->events, 0); /* Linux's wakeup_pipe_writers has no key */
+	}
 	pthread_mutex_unlock(&p->lock);
 	if (freed)
 		vfs_io_event();
@@ -724,6 +746,7 @@ static int push_slot(struct pipe *p, const char *in, size_t n, bool packet)
 static void pushed_into(struct pipe *p)
 {
 	pthread_cond_broadcast(&p->readable);
+	vfs_io_source_bump(&p->events, POLLIN);
 	now(&p->mtime);
 	p->ctime = p->mtime;
 }
@@ -865,6 +888,7 @@ retry:
 	if (took) {
 		now(&ip->atime);
 		pthread_cond_broadcast(&ip->writable);
+		vfs_io_source_bump(&ip->events, 0);
 	}
 	pthread_mutex_unlock(&ip->lock);
 	pthread_mutex_unlock(&op->lock);

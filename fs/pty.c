@@ -96,6 +96,8 @@ void tty_unlock(struct tty *tty)
 	bool changed = tty->changed;
 	tty->pending_sigs = 0;
 	tty->changed = false;
+	if (changed)
+		vfs_io_source_bump(&tty->events, 0);
 	pthread_mutex_unlock(&tty->lock);
 	if (sigs)
 		tty_signal_fg(tty, sigs);
@@ -279,6 +281,13 @@ static unsigned master_poll(struct file *f, int *host_fd)
 		mask |= POLLOUT | POLLWRNORM;
 	pthread_mutex_unlock(&tty->lock);
 	return mask;
+}
+
+/* Both ends: every change of the pair counts as an event of each (Linux is finer). */
+static uint64_t pty_io_gen(struct file *f, unsigned events)
+{
+	struct tty *tty = ((struct tty_file *)f->priv)->tty;
+	return vfs_io_source_gen(&tty->events, events);
 }
 
 static void master_release(struct file *f)
@@ -794,6 +803,7 @@ static const struct file_ops pty_master_ops = {
     .llseek = pty_llseek,
     .ioctl = pty_ioctl,
     .poll = master_poll,
+    .io_gen = pty_io_gen,
     .release = master_release,
 };
 
@@ -803,5 +813,6 @@ static const struct file_ops pty_slave_ops = {
     .llseek = pty_llseek,
     .ioctl = pty_ioctl,
     .poll = slave_poll,
+    .io_gen = pty_io_gen,
     .release = slave_release,
 };

@@ -101,9 +101,10 @@ struct tty {
 	unsigned hangup_gen; /* slave files opened before a hangup are hung up */
 	bool packet;	     /* TIOCPKT on the master */
 	unsigned char pktstatus;
-	struct tty_end me, se; /* master, slave */
-	uint64_t pending_sigs; /* signals for the foreground group, sent by tty_unlock */
-	bool changed;	       /* readiness may have changed: tty_unlock announces it */
+	struct tty_end me, se;	     /* master, slave */
+	uint64_t pending_sigs;	     /* signals for the foreground group, sent by tty_unlock */
+	bool changed;		     /* readiness may have changed: tty_unlock announces it */
+	struct vfs_io_source events; /* ... and records it here, for epoll (key 0: any end) */
 
 	/* Job control, under sb->lock: the session whose controlling terminal this is, and
 	 * its foreground process group (0: none). */

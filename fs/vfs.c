@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "fs/vfs.h"
 
+#include "fs/epoll.h"
 #include "fs/inotify.h"
 #include "fs/locks.h"
 #include "sentry/signal.h"
@@ -179,6 +180,9 @@ void file_put(struct file *f)
 		return;
 	if (f->fsnotify_opened)
 		fsnotify_close(f); /* first, as Linux's __fput */
+	/* Then out of every epoll instance (Linux's eventpoll_release). */
+	if (__atomic_load_n(&f->epoll_items, __ATOMIC_ACQUIRE))
+		epoll_file_released(f);
 	/* Its flock and OFD locks go with it. */
 	locks_remove_file(f);
 	if (f->ops && f->ops->release)
@@ -443,8 +447,11 @@ static void io_init(void)
 	cond_init_monotonic(&io_cv);
 }
 
+uint64_t vfs_io_stamp;
+
 void vfs_io_event(void)
 {
+	vfs_io_next_stamp(); /* files without an io_gen op: epoll's ET takes this as theirs */
 	pthread_once(&io_once, io_init);
 	pthread_mutex_lock(&io_lock);
 	io_seq++;

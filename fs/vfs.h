@@ -25,6 +25,7 @@ struct inode;
 struct dentry;
 struct file;
 struct mount;
+struct epitem;
 
 /* Who creates a node: its owner, and the mode bits after the umask. */
 struct vfs_owner {
@@ -170,18 +171,70 @@ struct file_ops {
 	 * the Sentry call vfs_io_event() on every change; files backed by a host fd set
 	 * *host_fd instead (the waiter polls the host for them). */
 	unsigned (*poll)(struct file *f, int *host_fd);
+	/* The stamp of the last readiness event of the object behind f whose key meets events
+	 * (poll bits): vfs_io_source_gen() of its struct vfs_io_source. Edge-triggered epoll
+	 * reports a file again when this moved. NULL: not known; epoll then takes every
+	 * vfs_io_event() of the sandbox as one for this file (spurious reports, none missed). */
+	uint64_t (*io_gen)(struct file *f, unsigned events);
 	void (*release)(struct file *f);
 };
 
-/* Readiness changed somewhere (a pipe was written, closed, ...): wakes poll/select waiters.
- * A single sandbox-wide sequence and condition: simple, and enough until epoll needs
- * per-file wait queues. */
+/* Readiness changed somewhere (a pipe was written, closed, ...): wakes poll/select/epoll
+ * waiters. A single sandbox-wide sequence and condition: every waiter rescans what it
+ * watches; which file changed is told to epoll by struct vfs_io_source below. */
 void vfs_io_event(void);
 /* Waits until vfs_io_event() is called after *seq was read (or the deadline, CLOCK_MONOTONIC,
  * passes, or a signal comes for t): 0, -ETIMEDOUT or -EINTR. */
 struct task;
 uint64_t vfs_io_seq(void);
 int vfs_io_wait(struct task *t, uint64_t seq, const struct timespec *deadline);
+
+/*
+ * Readiness events of one object, for edge-triggered epoll (fs/epoll.c), which must know
+ * whether *this* file signalled since it last reported it, as Linux's wake-up callbacks tell
+ * it. An object whose readiness a poll op reports (a pipe, a tty, an eventfd) embeds a
+ * struct vfs_io_source and bumps it with the poll bits the change concerns (Linux's wake-up
+ * key: POLLIN for new data, POLLOUT for new room, 0 for anything, e.g. a hangup) after the
+ * change and before its vfs_io_event(); its file_ops.io_gen returns vfs_io_source_gen().
+ * A bump stores a fresh sandbox-wide stamp (vfs_io_stamp, which every vfs_io_event() also
+ * advances), so stamps also order events of different files. Lock-free: any context.
+ */
+struct vfs_io_source {
+	uint64_t stamp[3]; /* the last event keyed for reading, for writing, for the rest */
+};
+extern uint64_t vfs_io_stamp;
+#define VFS_IO_IN_BITS	(0x0001 | 0x0002 | 0x0040 | 0x0080 | 0x0400) /* IN PRI RDNORM RDBAND MSG */
+#define VFS_IO_OUT_BITS (0x0004 | 0x0100 | 0x0200)		     /* OUT WRNORM WRBAND */
+
+static inline uint64_t vfs_io_next_stamp(void)
+{
+	return __atomic_add_fetch(&vfs_io_stamp, 1, __ATOMIC_SEQ_CST);
+}
+
+static inline void vfs_io_source_bump(struct vfs_io_source *s, unsigned key)
+{
+	uint64_t st = vfs_io_next_stamp();
+	if (!key || (key & VFS_IO_IN_BITS))
+		__atomic_store_n(&s->stamp[0], st, __ATOMIC_SEQ_CST);
+	if (!key || (key & VFS_IO_OUT_BITS))
+		__atomic_store_n(&s->stamp[1], st, __ATOMIC_SEQ_CST);
+	if (!key || (key & ~(VFS_IO_IN_BITS | VFS_IO_OUT_BITS)))
+		__atomic_store_n(&s->stamp[2], st, __ATOMIC_SEQ_CST);
+}
+
+/* The last event whose key meets events (0 when none ever did). */
+static inline uint64_t vfs_io_source_gen(const struct vfs_io_source *s, unsigned events)
+{
+	uint64_t g = 0, v;
+	if (events & VFS_IO_IN_BITS && (v = __atomic_load_n(&s->stamp[0], __ATOMIC_SEQ_CST)) > g)
+		g = v;
+	if (events & VFS_IO_OUT_BITS && (v = __atomic_load_n(&s->stamp[1], __ATOMIC_SEQ_CST)) > g)
+		g = v;
+	if (events & ~(VFS_IO_IN_BITS | VFS_IO_OUT_BITS) &&
+	    (v = __atomic_load_n(&s->stamp[2], __ATOMIC_SEQ_CST)) > g)
+		g = v;
+	return g;
+}
 
 struct file {
 	int refs;
@@ -192,6 +245,7 @@ struct file {
 	int64_t pos;
 	bool stream;	      /* no file position of ours: read/write get a NULL offset */
 	bool fsnotify_opened; /* opened through a path: its last put reports IN_CLOSE_* (inotify) */
+	struct epitem *epoll_items; /* epoll instances watching it (fs/epoll.c, its links lock) */
 	pthread_mutex_t pos_lock;
 	void *priv;
 };

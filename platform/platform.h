@@ -109,6 +109,7 @@ struct platform_ops {
 };
 
 extern const struct platform_ops platform_ptrace;
+extern const struct platform_ops platform_seccomp;
 
 /* Looks a platform up by name ("ptrace", "seccomp"); NULL when unknown. */
 const struct platform_ops *platform_by_name(const char *name);

@@ -14,6 +14,8 @@ struct global_opts {
 
 /* Each returns the process exit status. */
 int cmd_do(const struct global_opts *g, int argc, char **argv);
+int cmd_run(const struct global_opts *g, int argc, char **argv);
+int cmd_spec(const struct global_opts *g, int argc, char **argv);
 
 /* Prints "cvisor: <message>" on stderr: the one clear error line for user mistakes. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

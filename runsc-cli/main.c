@@ -27,6 +27,10 @@ static void usage(FILE *out)
 	    "commands:\n"
 	    "  do [--platform=ptrace] [--strace] [--cwd DIR] [--pids-limit N] [--] CMD [ARGS...]\n"
 	    "        run CMD sandboxed: the host's / is the read-only root\n"
+	    "  run [--bundle DIR] [--pid-file FILE] ID\n"
+	    "        run the container of an OCI bundle (DIR/config.json) in the foreground\n"
+	    "  spec [--bundle DIR] [--rootless]\n"
+	    "        write a default config.json into the bundle\n"
 	    "\n"
 	    "global options:\n"
 	    "  --root DIR          state directory (default /run/cvisor)\n"
@@ -95,8 +99,18 @@ int main(int argc, char **argv)
 	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
 	optind = 0; /* re-initialize getopt for the subcommand */
-	if (strcmp(cmd, "do") == 0)
-		return cmd_do(&g, sub_argc, sub_argv);
+	static const struct {
+		const char *name;
+		int (*fn)(const struct global_opts *g, int argc, char **argv);
+	} commands[] = {
+	    {"do", cmd_do},
+	    {"run", cmd_run},
+	    {"spec", cmd_spec},
+	};
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].fn(&g, sub_argc, sub_argv);
+	}
 	cli_error("unknown command '%s' (see cvisor --help)", cmd);
 	return 1;
 }

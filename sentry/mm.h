@@ -23,8 +23,8 @@ struct file;
 #define PAGE_DOWN(x)	 ((x) & ~(GUEST_PAGE_SIZE - 1))
 #define PAGE_UP(x)	 (((x) + GUEST_PAGE_SIZE - 1) & ~(GUEST_PAGE_SIZE - 1))
 #define GUEST_TOP	 0x7ffffffff000ULL /* TASK_SIZE: the end of user space */
-#define STUB_REGION_LO	 0x7e0000000000ULL /* the stub's image (see CMakeLists.txt) */
-#define STUB_REGION_HI	 0x7e0000010000ULL
+#define STUB_REGION_LO	 0x7e0000000000ULL /* the stubs' images and memory (CMakeLists.txt, */
+#define STUB_REGION_HI	 0x7e0004000000ULL /* platform/seccomp-trap/stub_abi.h) */
 #define GUEST_STACK_SIZE (8UL << 20)
 
 /* A file-backed range. Host memory under it is anonymous, so the Sentry remembers where

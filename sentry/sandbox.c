@@ -35,6 +35,19 @@ static int install_host_stdio(struct fd_table *fdt)
 	return 0;
 }
 
+static int set_cwd(struct task *t, const char *cwd, char *err, size_t errlen)
+{
+	struct path p;
+	int e = path_lookup_at(t, AT_FDCWD, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+	if (e < 0) {
+		snprintf(err, errlen, "working directory %s: %s", cwd, strerror(-e));
+		return e;
+	}
+	path_put(&t->fs->cwd);
+	t->fs->cwd = p;
+	return 0;
+}
+
 int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, struct task **out,
 			  char *err, size_t errlen)
 {
@@ -93,16 +106,8 @@ int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, stru
 		if (e < 0)
 			goto fail;
 	}
-	if (spec->cwd) {
-		struct path p;
-		e = path_lookup_at(t, AT_FDCWD, spec->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
-		if (e < 0) {
-			snprintf(err, errlen, "working directory %s: %s", spec->cwd, strerror(-e));
-			goto fail;
-		}
-		path_put(&t->fs->cwd);
-		t->fs->cwd = p;
-	}
+	if (spec->cwd && (e = set_cwd(t, spec->cwd, err, errlen)) < 0)
+		goto fail;
 	e = sb->pl->as_create(&t->as, &t->th);
 	if (e < 0) {
 		snprintf(err, errlen, "cannot create an address space (%s platform): %s",
@@ -122,6 +127,55 @@ int sandbox_new_init_task(struct sandbox *sb, const struct init_spec *spec, stru
 fail:
 	task_free(t);
 	return e;
+}
+
+static int gid_order(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int sandbox_set_init_identity(struct task *init, const struct init_identity *id, char *err,
+			      size_t errlen)
+{
+	struct task *t = init;
+	gid_t *groups = NULL;
+	int e;
+
+	if (id->ngroups < 0 || id->ngroups > 65536) { /* Linux's NGROUPS_MAX */
+		snprintf(err, errlen, "%d supplementary groups: at most 65536", id->ngroups);
+		return -EINVAL;
+	}
+	if ((id->rlim_set & (1u << RLIMIT_NOFILE)) &&
+	    id->rlim[RLIMIT_NOFILE].rlim_max > 1048576) { /* fs.nr_open: setrlimit's EPERM */
+		snprintf(err, errlen, "RLIMIT_NOFILE above 1048576 (fs.nr_open)");
+		return -EPERM;
+	}
+	if (id->cwd && (e = set_cwd(t, id->cwd, err, errlen)) < 0)
+		return e;
+	if (id->ngroups) {
+		groups = malloc((size_t)id->ngroups * sizeof(gid_t));
+		if (!groups)
+			return -ENOMEM;
+		memcpy(groups, id->groups, (size_t)id->ngroups * sizeof(gid_t));
+		qsort(groups, (size_t)id->ngroups, sizeof(gid_t), gid_order);
+	}
+	free(t->proc->groups);
+	t->proc->groups = groups;
+	t->proc->ngroups = id->ngroups;
+	t->cred = id->cred;
+	t->fs->umask = id->umask & 0777;
+	for (int r = 0; r < RLIM_NLIMITS; r++) {
+		if (id->rlim_set & (1u << r))
+			t->rlim[r] = id->rlim[r];
+	}
+	t->fdt->limit = (unsigned)t->rlim[RLIMIT_NOFILE].rlim_cur;
+	t->caps_set = id->caps_set;
+	t->cap_eff = id->cap_eff;
+	t->cap_prm = id->cap_prm;
+	t->cap_inh = id->cap_inh;
+	t->no_new_privs = id->no_new_privs;
+	return 0;
 }
 
 int sandbox_run_init(struct task *init)

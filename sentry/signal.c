@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "fs/eventfd.h"
 #include "sentry/process.h"
 #include "sentry/task.h"
 
@@ -394,7 +395,7 @@ int signal_send(struct task *t, int sig, const siginfo_t *info)
 	pthread_mutex_lock(&t->sig_lock);
 	uint64_t handler = t->sigactions[sig - 1].handler;
 	enum sig_default dfl = signal_default_action(sig);
-	bool wake = false;
+	bool wake = false, queued = false;
 	int err = 0;
 	const uint64_t stops =
 	    sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU);
@@ -413,6 +414,7 @@ int signal_send(struct task *t, int sig, const siginfo_t *info)
 		 * is never ignored (it may be waited for, or unblocked after a change) */
 	} else {
 		int q = enqueue(t, sig, info);
+		queued = q > 0;
 		if (q < 0)
 			err = q;
 		else if (q > 0)
@@ -421,5 +423,7 @@ int signal_send(struct task *t, int sig, const siginfo_t *info)
 	pthread_mutex_unlock(&t->sig_lock);
 	if (wake)
 		task_kick(t);
+	if (queued)
+		signalfd_notify(); /* a signalfd of t's may be readable now */
 	return err;
 }

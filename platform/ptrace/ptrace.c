@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "platform/common.h"
 #include "sentry/log.h"
 
 extern const char cvisor_stub_elf[];
@@ -65,44 +66,6 @@ static uint64_t gadget_clone(void)
 static uint64_t gadget_park(void)
 {
 	return gadget_syscall() + 48;
-}
-
-/*
- * Each guest thread and its Sentry thread (the tracer) run on one CPU: every syscall is a
- * hand-off between the two, and a hand-off across CPUs costs a cross-CPU wake-up each way
- * (measured here: getppid 47 us unpinned, 11.5 us pinned; bench/run.sh). Pairs are spread
- * round-robin over the CPUs cvisor was started with, so threads still run in parallel.
- */
-static cpu_set_t start_cpus;
-static int start_ncpus;
-static pthread_once_t cpus_once = PTHREAD_ONCE_INIT;
-static unsigned next_cpu;
-
-static void cpus_init(void)
-{
-	if (sched_getaffinity(0, sizeof(start_cpus), &start_cpus) < 0)
-		CPU_ZERO(&start_cpus);
-	start_ncpus = CPU_COUNT(&start_cpus);
-}
-
-static void pin_pair(pid_t stub_tid)
-{
-	pthread_once(&cpus_once, cpus_init);
-	if (start_ncpus < 2)
-		return;
-	unsigned k = __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) % (unsigned)start_ncpus;
-	int cpu = -1;
-	for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
-		if (CPU_ISSET(c, &start_cpus) && k-- == 0)
-			cpu = c;
-	if (cpu < 0)
-		return;
-	cpu_set_t one;
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	/* Best effort: a failure only costs speed. */
-	if (sched_setaffinity(0, sizeof(one), &one) == 0)
-		sched_setaffinity(stub_tid, sizeof(one), &one);
 }
 
 static struct pl_thread *thread_new(pid_t tid, pid_t pid, struct pl_as *as)
@@ -253,7 +216,7 @@ static int pt_as_create(struct pl_as **out_as, struct pl_thread **out_th)
 	err = tidy_stub(th);
 	if (err < 0)
 		goto fail;
-	pin_pair(pid);
+	pl_pin_pair(pid);
 	*out_as = as;
 	*out_th = th;
 	return 0;
@@ -339,7 +302,7 @@ static int pt_adopt(struct pl_child *child, struct pl_thread **out)
 		free(th);
 		return (int)r;
 	}
-	pin_pair(tid);
+	pl_pin_pair(tid);
 	*out = th;
 	return 0;
 }
@@ -499,69 +462,19 @@ static long pt_host_syscall(struct pl_thread *th, long nr, const uint64_t args[6
 	return inject(th, gadget_syscall(), nr, args);
 }
 
-/* Copies page by page so that a fault part-way gives a short count, not nothing. */
-static long vm_rw(pid_t pid, uint64_t addr, void *buf, size_t len, int write)
-{
-	enum { MAXV = 256 };
-	struct iovec local, remote[MAXV];
-	size_t done = 0;
-	while (done < len) {
-		size_t n = 0, chunk = 0;
-		uint64_t a = addr + done;
-		if (a < addr) /* wrapped */
-			break;
-		while (n < MAXV && done + chunk < len) {
-			size_t in_page = 4096 - ((a + chunk) & 4095);
-			size_t want = len - done - chunk;
-			size_t take = want < in_page ? want : in_page;
-			remote[n].iov_base = (void *)(uintptr_t)(a + chunk);
-			remote[n].iov_len = take;
-			chunk += take;
-			n++;
-		}
-		local.iov_base = (char *)buf + done;
-		local.iov_len = chunk;
-		ssize_t r = write ? process_vm_writev(pid, &local, 1, remote, n, 0)
-				  : process_vm_readv(pid, &local, 1, remote, n, 0);
-		if (r <= 0)
-			break;
-		done += (size_t)r;
-		if ((size_t)r < chunk)
-			break;
-	}
-	return done ? (long)done : (len ? -EFAULT : 0);
-}
-
 static long pt_read(struct pl_thread *th, uint64_t addr, void *buf, size_t len)
 {
-	return vm_rw(th->tid, addr, buf, len, 0);
+	return pl_vm_rw(th->tid, addr, buf, len, 0);
 }
 
 static long pt_write(struct pl_thread *th, uint64_t addr, const void *buf, size_t len)
 {
-	return vm_rw(th->tid, addr, (void *)buf, len, 1);
+	return pl_vm_rw(th->tid, addr, (void *)buf, len, 1);
 }
 
 static int pt_poke(struct pl_thread *th, uint64_t addr, const void *buf, size_t len)
 {
-	size_t done = 0;
-	if (th->mem_fd < 0) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/mem", th->tid);
-		th->mem_fd = open(path, O_RDWR | O_CLOEXEC);
-		if (th->mem_fd < 0)
-			return -errno;
-	}
-	while (done < len) {
-		ssize_t r =
-		    pwrite(th->mem_fd, (const char *)buf + done, len - done, (off_t)(addr + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -EFAULT;
-		done += (size_t)r;
-	}
-	return 0;
+	return pl_mem_poke(th->tid, &th->mem_fd, addr, buf, len);
 }
 
 static int pt_get_regs(struct pl_thread *th, pl_regs *regs)

@@ -9,7 +9,8 @@
  *   room_bytes(fd)        how many 1-byte writes fit in the pipe now (it is left full)
  *   drain(fd)             reads everything buffered, returns the count (never waits)
  *   buffered(fd)          FIONREAD
- *   interrupt_soon(r)     SIGALRM in 100 ms to a counting handler, SA_RESTART if r
+ *   interrupt_soon(r)     SIGALRM in 300 ms (room for a loaded machine to reach the wait
+ *                         first) to a counting handler, SA_RESTART if r
  *   watchdog()            SIGALRM in 10 s fails the test (a call that should not wait did)
  */
 #ifndef CVISOR_TEST_SPLICE_UTIL_H
@@ -98,7 +99,7 @@ __attribute__((unused)) static void interrupt_soon(bool restart)
 {
 	struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0};
 	OK(sigaction(SIGALRM, &sa, NULL));
-	struct itimerval it = {.it_value = {0, 100000}};
+	struct itimerval it = {.it_value = {0, 300000}};
 	OK(setitimer(ITIMER_REAL, &it, NULL));
 }
 

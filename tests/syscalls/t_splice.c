@@ -167,7 +167,7 @@ int main(void)
 	restart_pipe[1] = p[1];
 	struct sigaction sa = {.sa_handler = feed, .sa_flags = SA_RESTART};
 	OK(sigaction(SIGALRM, &sa, NULL));
-	struct itimerval it = {.it_value = {0, 100000}};
+	struct itimerval it = {.it_value = {0, 300000}};
 	OK(setitimer(ITIMER_REAL, &it, NULL));
 	off2 = 0;
 	EXPECT_VAL("empty_restarted", sp(p[0], NULL, dst, &off2, 10, 0), 3);
