@@ -7,29 +7,8 @@
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is not installed"
 
-# The loop's self-pipe is its one socket. Until the sandbox has unix sockets (socketpair),
-# the program puts that self-pipe on a pipe; natively, and once sockets are there, the real
-# socketpair is used and the shim is never taken.
 PROGRAM='
-import asyncio, os, socket, time
-
-try:
-    socket.socketpair()[0].close()
-except OSError:
-    class _End:
-        def __init__(self, fd): self.fd = fd
-        def fileno(self): return self.fd
-        def setblocking(self, flag): os.set_blocking(self.fd, flag)
-        def recv(self, n): return os.read(self.fd, n)
-        def send(self, data): return os.write(self.fd, data)
-        def close(self):
-            if self.fd >= 0:
-                os.close(self.fd)
-                self.fd = -1
-    def _pipe_pair(*args):
-        r, w = os.pipe()
-        return _End(r), _End(w)
-    socket.socketpair = _pipe_pair
+import asyncio, os, time
 
 async def main():
     loop = asyncio.get_running_loop()
