@@ -146,6 +146,12 @@ struct sandbox {
 
 /* Guest memory access. Return 0 or -EFAULT (nothing partial is reported as success). */
 int copy_from_guest(struct task *t, void *dst, uint64_t src, size_t len);
+/* Linux's access_ok(): [buf, buf+len) lies wholly in user space (checked before any copy). */
+static inline bool guest_range_ok(uint64_t buf, uint64_t len)
+{
+	const uint64_t top = 0x7ffffffff000ULL;
+	return len <= top && buf <= top - len;
+}
 int copy_to_guest(struct task *t, uint64_t dst, const void *src, size_t len);
 /* Copies a NUL-terminated string of at most max-1 bytes; returns its length, -EFAULT, or
  * -ENAMETOOLONG when no NUL is found within max bytes. */

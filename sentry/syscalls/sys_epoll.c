@@ -11,11 +11,11 @@
 
 #include "fs/epoll.h"
 #include "fs/vfs.h"
+#include "sentry/syscalls/sigmask_arg.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
 
 #define NSEC_PER_SEC 1000000000L
-#define UNBLOCKABLE  ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
 /* What EPOLLEXCLUSIVE may be combined with (Linux's EPOLLEXCLUSIVE_OK_BITS). */
 #define EXCLUSIVE_OK_BITS                                                                          \
 	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
@@ -124,13 +124,6 @@ static int set_deadline(struct timespec *end, int64_t sec, int64_t nsec)
 	return 0;
 }
 
-/* Linux's access_ok(): the whole array must lie in user space. */
-static bool user_range_ok(uint64_t buf, uint64_t len)
-{
-	const uint64_t top = 0x7ffffffff000ULL;
-	return len <= top && buf <= top - len;
-}
-
 /* Linux's do_epoll_wait (6.x takes the descriptor first). */
 static long do_wait(struct task *t, int epfd, uint64_t uevents, int maxevents,
 		    const struct timespec *deadline)
@@ -141,7 +134,7 @@ static long do_wait(struct task *t, int epfd, uint64_t uevents, int maxevents,
 		return -EBADF;
 	if (maxevents <= 0 || maxevents > EP_MAX_EVENTS)
 		r = -EINVAL;
-	else if (!user_range_ok(uevents, (uint64_t)maxevents * sizeof(struct guest_epoll_event)))
+	else if (!guest_range_ok(uevents, (uint64_t)maxevents * sizeof(struct guest_epoll_event)))
 		r = -EFAULT;
 	else if (!file_is_epoll(f))
 		r = -EINVAL;
@@ -151,38 +144,6 @@ static long do_wait(struct task *t, int epfd, uint64_t uevents, int maxevents,
 	return r;
 }
 
-/* Linux's set_user_sigmask: the guest's mask for the duration of the call. */
-static int set_user_sigmask(struct task *t, uint64_t umask, uint64_t size, bool *set)
-{
-	uint64_t mask;
-	if (!umask)
-		return 0;
-	if (size != sizeof(mask))
-		return -EINVAL;
-	if (copy_from_guest(t, &mask, umask, sizeof(mask)) < 0)
-		return -EFAULT;
-	pthread_mutex_lock(&t->sig_lock);
-	t->saved_sigmask = t->sigmask;
-	t->restore_sigmask = true;
-	t->sigmask = mask & ~UNBLOCKABLE;
-	pthread_mutex_unlock(&t->sig_lock);
-	*set = true;
-	return 0;
-}
-
-/* Linux's restore_saved_sigmask_unless(ret == -EINTR): after an interruption the handler's
- * frame carries the old mask and sigreturn restores it. */
-static long restore_sigmask(struct task *t, bool set, long ret)
-{
-	if (set && ret != -EINTR) {
-		pthread_mutex_lock(&t->sig_lock);
-		t->sigmask = t->saved_sigmask;
-		t->restore_sigmask = false;
-		pthread_mutex_unlock(&t->sig_lock);
-	}
-	return ret;
-}
-
 static long do_pwait(struct task *t, const uint64_t a[6], const struct timespec *deadline)
 {
 	bool set = false;
@@ -190,7 +151,7 @@ static long do_pwait(struct task *t, const uint64_t a[6], const struct timespec 
 	if (r < 0)
 		return r;
 	r = do_wait(t, (int)a[0], a[1], (int)a[2], deadline);
-	return restore_sigmask(t, set, r);
+	return restore_user_sigmask(t, set, r);
 }
 
 /* Linux's ep_timeout_to_timespec: a negative timeout waits for ever. */

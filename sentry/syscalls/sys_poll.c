@@ -26,13 +26,12 @@
 
 #include "fs/vfs.h"
 #include "sentry/signal.h"
+#include "sentry/syscalls/sigmask_arg.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
 
 #define NSEC_PER_SEC  1000000000L
 #define HOST_SLICE_NS 10000000L /* the longest host wait: bounds the delay for pipe events */
-
-#define UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
 
 /* Linux's DEFAULT_POLLMASK (files without a poll op) and select's event classes. */
 #define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
@@ -278,26 +277,6 @@ static int poll_core(struct task *t, struct waitset *w, const struct timespec *e
 
 /* --- signal masks and timeout write-back (ppoll, pselect6, select) ----------------------- */
 
-/* Linux's set_user_sigmask: the guest's mask for the duration of the call; the old one is
- * restored by the handler's frame if the call is interrupted, else by finish() below. */
-static int set_user_sigmask(struct task *t, uint64_t umask, uint64_t size, bool *set)
-{
-	uint64_t mask;
-	if (!umask)
-		return 0;
-	if (size != sizeof(mask))
-		return -EINVAL;
-	if (copy_from_guest(t, &mask, umask, sizeof(mask)) < 0)
-		return -EFAULT;
-	pthread_mutex_lock(&t->sig_lock);
-	t->saved_sigmask = t->sigmask;
-	t->restore_sigmask = true;
-	t->sigmask = mask & ~UNBLOCKABLE;
-	pthread_mutex_unlock(&t->sig_lock);
-	*set = true;
-	return 0;
-}
-
 enum tmo_kind { TMO_NONE, TMO_TIMEVAL, TMO_TIMESPEC };
 
 /* Linux's poll_select_finish: puts the old signal mask back unless a handler is about to
@@ -306,12 +285,7 @@ enum tmo_kind { TMO_NONE, TMO_TIMEVAL, TMO_TIMESPEC };
 static long finish(struct task *t, bool mask_set, const struct timespec *end, uint64_t utmo,
 		   enum tmo_kind kind, long ret)
 {
-	if (mask_set && ret != -EINTR) {
-		pthread_mutex_lock(&t->sig_lock);
-		t->sigmask = t->saved_sigmask;
-		t->restore_sigmask = false;
-		pthread_mutex_unlock(&t->sig_lock);
-	}
+	restore_user_sigmask(t, mask_set, ret);
 	if (kind == TMO_NONE || !utmo || ts_zero(end))
 		return ret;
 	struct timespec rts = time_left(end);

@@ -106,13 +106,6 @@ static long do_write(struct task *t, struct file *f, uint64_t buf, size_t len, i
 	return total;
 }
 
-/* Linux's access_ok(): the whole buffer must lie in user space, whatever gets transferred. */
-static bool user_range_ok(uint64_t buf, uint64_t len)
-{
-	const uint64_t top = 0x7ffffffff000ULL;
-	return len <= top && buf <= top - len;
-}
-
 /* Reads or writes at the file's own position, holding its lock as Linux's f_pos_lock. */
 static long rw_at_pos(struct task *t, int fd, uint64_t buf, size_t len, bool write)
 {
@@ -124,7 +117,7 @@ static long rw_at_pos(struct task *t, int fd, uint64_t buf, size_t len, bool wri
 		file_put(f);
 		return -EBADF;
 	}
-	if (!user_range_ok(buf, len)) {
+	if (!guest_range_ok(buf, len)) {
 		file_put(f);
 		return -EFAULT;
 	}
@@ -161,7 +154,7 @@ static long prw(struct task *t, const uint64_t a[6], bool write)
 		return -EBADF;
 	if (write ? !can_write(f) : !can_read(f))
 		r = -EBADF;
-	else if (!user_range_ok(a[1], a[2]))
+	else if (!guest_range_ok(a[1], a[2]))
 		r = -EFAULT;
 	else if (f->stream)
 		r = -ESPIPE;

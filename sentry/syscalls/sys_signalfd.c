@@ -7,10 +7,9 @@
 
 #include "fs/eventfd.h"
 #include "fs/vfs.h"
+#include "sentry/syscalls/sigmask_arg.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
-
-#define UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
 
 static long do_signalfd4(struct task *t, int ufd, uint64_t umask, uint64_t size, int flags)
 {
@@ -23,7 +22,7 @@ static long do_signalfd4(struct task *t, int ufd, uint64_t umask, uint64_t size,
 		return -EFAULT;
 	if (flags & ~(SFD_CLOEXEC | SFD_NONBLOCK))
 		return -EINVAL;
-	mask &= ~UNBLOCKABLE;
+	mask &= ~SIG_UNBLOCKABLE;
 	if (ufd == -1) {
 		r = signalfd_create(mask, flags & SFD_NONBLOCK, &f);
 		if (r < 0)

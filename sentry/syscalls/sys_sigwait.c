@@ -7,10 +7,9 @@
 
 #include "sentry/process.h"
 #include "sentry/signal.h"
+#include "sentry/syscalls/sigmask_arg.h"
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
-
-#define UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
 
 long sys_pause(struct task *t, const uint64_t a[6])
 {
@@ -31,7 +30,7 @@ long sys_rt_sigsuspend(struct task *t, const uint64_t a[6])
 	pthread_mutex_lock(&t->sig_lock);
 	t->saved_sigmask = t->sigmask;
 	t->restore_sigmask = true; /* the handler's frame restores the old mask */
-	t->sigmask = mask & ~UNBLOCKABLE;
+	t->sigmask = mask & ~SIG_UNBLOCKABLE;
 	pthread_mutex_unlock(&t->sig_lock);
 	while (task_host_poll(t, -1, 0, NULL) != -EINTR)
 		;
@@ -80,7 +79,7 @@ long sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	if (copy_from_guest(t, &set, a[0], sizeof(set)) < 0)
 		return -EFAULT;
-	set &= ~UNBLOCKABLE;
+	set &= ~SIG_UNBLOCKABLE;
 	if (a[2]) {
 		if (copy_from_guest(t, &ts, a[2], sizeof(ts)) < 0)
 			return -EFAULT;
