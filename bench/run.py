@@ -268,6 +268,11 @@ def machine():
     return f"{os.cpu_count()} cores ({model}), Linux {platform.release()}"
 
 
+def load():
+    """Other work on the machine skews every column; the 1-minute load average says how much."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def main():
     os.makedirs(os.path.dirname(MICRO), exist_ok=True)
     subprocess.run(["gcc", "-O2", "-static", "-o", MICRO, os.path.join(REPO, "bench", "micro.c")],
@@ -280,6 +285,7 @@ def main():
     live = [rt for rt in runtimes if not rt.unavailable]
 
     samples = {(rt.key, c[0]): [] for rt in runtimes for c in CASES}
+    load_before = load()
     t0 = time.monotonic()
     for r in range(ROUNDS):
         order = live[r % len(live):] + live[:r % len(live)]
@@ -322,7 +328,8 @@ def main():
     ]
     if failures:
         notes += ["", "Failures:"] + [f"- {f}" for f in failures]
-    notes += ["", f"Machine: {machine()}. "
+    notes += ["", f"Machine: {machine()}; load average {load_before} before the rounds, "
+              f"{load()} after. "
               f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
               f"the run took {time.monotonic() - t0:.0f} s."]
     text = "\n".join(lines + notes) + "\n"

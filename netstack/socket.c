@@ -241,6 +241,14 @@ static unsigned sock_file_poll(struct file *f, int *host_fd)
 	return s->ops->poll(s);
 }
 
+static uint64_t sock_file_io_gen(struct file *f, unsigned events)
+{
+	struct socket *s = f->priv;
+	if (!s->ops->io_gen)
+		return __atomic_load_n(&vfs_io_stamp, __ATOMIC_SEQ_CST);
+	return s->ops->io_gen(s, events);
+}
+
 static void sock_file_release(struct file *f)
 {
 	struct socket *s = f->priv;
@@ -255,6 +263,7 @@ static const struct file_ops socket_file_ops = {
     .ioctl = sock_file_ioctl,
     .fstat = sock_file_fstat,
     .poll = sock_file_poll,
+    .io_gen = sock_file_io_gen,
     .release = sock_file_release,
 };
 

@@ -111,6 +111,9 @@ struct sock_ops {
 	int (*setsockopt)(struct socket *s, int level, int name, const void *val, socklen_t len);
 	/* poll(2) events now. */
 	unsigned (*poll)(struct socket *s);
+	/* For edge-triggered epoll: the stamp of the last event that may have brought one of
+	 * events (file_ops.io_gen; NULL: every event of the sandbox counts). */
+	uint64_t (*io_gen)(struct socket *s, unsigned events);
 	/* FIONREAD/SIOCINQ, SIOCOUTQ, ...: -ENOIOCTLCMD for what the family does not know. */
 	long (*ioctl)(struct socket *s, struct task *t, unsigned long cmd, uint64_t arg);
 	/* Joins two new sockets of the family (socketpair). */

@@ -56,9 +56,12 @@ static struct unix_sock *U(const struct socket *s)
 
 /* --- locking, deferred release, references --------------------------------------------- */
 
-void unix_changed(struct unix_sock *u)
+void unix_changed(struct unix_sock *u, unsigned key)
 {
 	pthread_cond_broadcast(&u->cv);
+	if (key == UNIX_NO_GAIN)
+		return;
+	vfs_io_source_bump(&u->io, key);
 	event_pending = true;
 }
 
@@ -225,7 +228,7 @@ void unix_skb_free(struct unix_skb *skb)
 	}
 	if (skb->from) {
 		skb->from->wmem -= skb->truesize;
-		unix_changed(skb->from); /* room for its writers: POLLOUT */
+		unix_changed(skb->from, POLLOUT); /* room for its writers */
 		unix_put(skb->from);
 	}
 	free(skb);
@@ -248,7 +251,7 @@ void unix_purge_queue(struct unix_sock *u)
 		unix_skb_unlink_head(u);
 		unix_skb_free(skb);
 	}
-	unix_changed(u);
+	unix_changed(u, 0);
 }
 
 /* --- creation ---------------------------------------------------------------------------- */
@@ -344,13 +347,13 @@ static void release_locked(struct unix_sock *u, bool embryo)
 	u->state = UNIX_CLOSE;
 	u->peer = NULL;
 	u->sock = NULL;
-	unix_changed(u); /* blocked connects and datagram senders look again */
+	unix_changed(u, 0); /* blocked connects and datagram senders look again */
 	if (pair) {
 		if (u->type == SOCK_STREAM || u->type == SOCK_SEQPACKET) {
 			pair->shutdown = UNIX_SHUTDOWN_MASK;
 			if (u->rq_head || embryo)
 				pair->err = ECONNRESET;
-			unix_changed(pair);
+			unix_changed(pair, 0);
 		}
 		unix_put(pair);
 	}
@@ -648,8 +651,15 @@ void unix_dgram_disconnected(struct unix_sock *u, struct unix_sock *other)
 	unix_purge_queue(u);
 	if (!other->dead && other->peer == u) {
 		other->err = ECONNRESET;
-		unix_changed(other);
+		unix_changed(other, 0);
 	}
+}
+
+void unix_queue_room(struct unix_sock *u)
+{
+	for (struct unix_sock *v = unix_all; v; v = v->all_next)
+		if (v->peer == u && u->peer != v && !v->dead)
+			unix_changed(v, POLLOUT);
 }
 
 static int unix_dgram_connect(struct socket *s, struct sockaddr_storage *a, socklen_t len,
@@ -698,10 +708,10 @@ static int unix_dgram_connect(struct socket *s, struct sockaddr_storage *a, sock
 			if (!old->peer)
 				old->state = UNIX_CLOSE;
 		}
-		unix_changed(old);
+		unix_changed(old, 0);
 		unix_put(old);
 	}
-	unix_changed(u);
+	unix_changed(u, 0);
 	unix_unlock();
 	return 0;
 }
@@ -774,8 +784,8 @@ static int unix_stream_connect(struct socket *s, struct sockaddr_storage *a, soc
 		other->acc_head = newu;
 	other->acc_tail = newu;
 	other->acc_len++;
-	unix_changed(other);
-	unix_changed(u);
+	unix_changed(other, POLLIN); /* a connection to accept */
+	unix_changed(u, 0);
 	unix_put(other);
 	unix_unlock();
 	return 0;
@@ -804,7 +814,7 @@ static int unix_listen(struct socket *s, int backlog)
 		u->max_backlog = backlog;
 		u->state = UNIX_LISTEN;
 		u->peercred = unix_current_peercred(); /* what connecting sockets see */
-		unix_changed(u);		       /* a larger backlog lets connects in */
+		unix_changed(u, UNIX_NO_GAIN);	       /* a larger backlog lets connects in */
 	}
 	unix_unlock();
 	return err;
@@ -849,7 +859,7 @@ static int unix_accept(struct socket *s, struct socket *newsock, bool nonblock)
 	e->acc_next = NULL;
 	u->acc_len--;
 	e->embryo = false;
-	unix_changed(u); /* room in the backlog for a waiting connect */
+	unix_changed(u, UNIX_NO_GAIN); /* room in the backlog for a waiting connect */
 	attach(newsock, e);
 	if (socket_flag(s, SOCKOPT_PASSCRED))
 		newsock->opt_flags |= SOCKOPT_PASSCRED;
@@ -867,7 +877,7 @@ static int unix_shutdown(struct socket *s, int how)
 	unsigned mode = (unsigned)how + 1; /* SHUT_RD -> RCV, SHUT_WR -> SEND, RDWR -> both */
 	pthread_mutex_lock(&unix_lock);
 	u->shutdown |= mode;
-	unix_changed(u);
+	unix_changed(u, 0);
 	other = u->peer;
 	if (other && (u->type == SOCK_STREAM || u->type == SOCK_SEQPACKET)) {
 		unsigned peer_mode = 0;
@@ -876,7 +886,7 @@ static int unix_shutdown(struct socket *s, int how)
 		if (mode & UNIX_SEND_SHUTDOWN)
 			peer_mode |= UNIX_RCV_SHUTDOWN;
 		other->shutdown |= peer_mode;
-		unix_changed(other);
+		unix_changed(other, 0);
 	}
 	unix_unlock();
 	return 0;
@@ -962,6 +972,11 @@ static unsigned unix_poll(struct socket *s)
 	return mask;
 }
 
+static uint64_t unix_io_gen(struct socket *s, unsigned events)
+{
+	return vfs_io_source_gen(&U(s)->io, events);
+}
+
 static long unix_ioctl(struct socket *s, struct task *t, unsigned long cmd, uint64_t arg)
 {
 	struct unix_sock *u = U(s);
@@ -999,7 +1014,7 @@ static long unix_ioctl(struct socket *s, struct task *t, unsigned long cmd, uint
 	.shutdown = unix_shutdown, .getsockname = unix_getsockname,                                \
 	.getpeername = unix_getpeername, .getsockopt = unix_getsockopt,                            \
 	.setsockopt = unix_setsockopt, .poll = unix_poll, .ioctl = unix_ioctl,                     \
-	.socketpair = unix_socketpair, .release = unix_release
+	.socketpair = unix_socketpair, .io_gen = unix_io_gen, .release = unix_release
 
 static const struct sock_ops unix_stream_ops = {
     UNIX_COMMON_OPS,

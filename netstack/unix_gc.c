@@ -25,7 +25,8 @@
  * waiting in u's backlog. */
 static void each_child(struct unix_sock *u, void (*fn)(struct unix_sock *child))
 {
-	for_each_queue(q, u) {
+	for_each_queue(q, u)
+	{
 		for (struct unix_skb *skb = q->rq_head; skb; skb = skb->next) {
 			if (!skb->fds)
 				continue;
@@ -56,7 +57,8 @@ static void mark_alive(struct unix_sock *c)
 
 static void strip(struct unix_sock *u)
 {
-	for_each_queue(q, u) {
+	for_each_queue(q, u)
+	{
 		for (struct unix_skb *skb = q->rq_head; skb; skb = skb->next) {
 			if (skb->fds) {
 				unix_fds_leave(skb->fds);

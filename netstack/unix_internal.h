@@ -29,9 +29,9 @@
 #include "fs/vfs.h"
 #include "netstack/socket.h"
 
-#define UNIX_RCV_SHUTDOWN  1
-#define UNIX_SEND_SHUTDOWN 2
-#define UNIX_SHUTDOWN_MASK 3
+#define UNIX_RCV_SHUTDOWN   1
+#define UNIX_SEND_SHUTDOWN  2
+#define UNIX_SHUTDOWN_MASK  3
 #define UNIX_MAX_DGRAM_QLEN 10 /* net.unix.max_dgram_qlen */
 /* A name: sun_family, up to 108 path bytes and the NUL Linux adds to a 108-byte path. */
 #define UNIX_ADDR_MAX (offsetof(struct sockaddr_un, sun_path) + 109)
@@ -56,10 +56,10 @@ struct unix_sock {
 	struct file *file;   /* the socket's file, once it was passed in a message (GC) */
 	int type;
 	enum unix_state state;
-	bool dead;	/* released */
-	bool embryo;	/* a connection waiting in a listener's queue */
+	bool dead;   /* released */
+	bool embryo; /* a connection waiting in a listener's queue */
 	unsigned shutdown;
-	int err; /* a pending error (SO_ERROR), positive */
+	int err;		/* a pending error (SO_ERROR), positive */
 	struct unix_sock *peer; /* referenced */
 
 	/* The name. name_owner: this socket bound it (connections accepted on it share the
@@ -75,13 +75,14 @@ struct unix_sock {
 
 	struct unix_skb *rq_head, *rq_tail; /* the receive queue */
 	unsigned rq_len;
-	size_t wmem;	  /* truesize of this socket's messages not yet received */
-	int max_backlog;  /* listen's backlog; for datagrams the queue length limit */
+	size_t wmem;	 /* truesize of this socket's messages not yet received */
+	int max_backlog; /* listen's backlog; for datagrams the queue length limit */
 	struct unix_sock *acc_head, *acc_tail, *acc_next; /* connections to accept */
 	unsigned acc_len;
 	struct ucred peercred; /* SO_PEERCRED: pid 0, ids -1 until connected */
 
 	pthread_cond_t cv;
+	struct vfs_io_source io;	       /* readiness events, for epoll */
 	struct unix_sock *all_prev, *all_next; /* every socket, for lookups and the GC */
 
 	/* Garbage collection (unix_gc.c). */
@@ -96,8 +97,12 @@ extern unsigned long unix_sockets_inflight; /* sum of inflight */
 extern unsigned long unix_files_inflight;   /* every file in flight (ETOOMANYREFS) */
 
 void unix_unlock(void);
-/* Readiness of u changed: wake its waiters now, announce to pollers at unlock. */
-void unix_changed(struct unix_sock *u);
+/* u changed: its blocked calls are woken now; key says which poll events it may have gained
+ * (Linux's wake-up key: POLLIN for data, POLLOUT for room, 0 for anything: a hangup, an
+ * error, a new state), for epoll's edge triggering (vfs_io_source), and pollers hear of it
+ * at unlock. UNIX_NO_GAIN: it gained nothing (only blocked calls look again). */
+#define UNIX_NO_GAIN (~0u)
+void unix_changed(struct unix_sock *u, unsigned key);
 void unix_defer_fds(struct scm_fds *fds);
 void unix_defer_path(struct path *p);
 void unix_hold(struct unix_sock *u);
@@ -135,6 +140,9 @@ int unix_autobind(struct unix_sock *u);
  * -EPROTOTYPE ... Takes unix_lock itself; call it unlocked. */
 int unix_find_other(struct sockaddr_storage *a, socklen_t len, int type, struct unix_sock **out);
 void unix_dgram_disconnected(struct unix_sock *u, struct unix_sock *other);
+/* u's datagram queue is no longer over its limit: sockets connected to it one way may
+ * write again (Linux's peer_wait relay). */
+void unix_queue_room(struct unix_sock *u);
 
 /* unix_gc.c: frees cycles of sockets only their own queues keep alive (unix_lock held). */
 void unix_gc(void);

@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +27,15 @@
 #include "sentry/signal.h"
 #include "sentry/task.h"
 
-#define PAGE_SZ		4096
-#define SKB_SHINFO	320  /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
-#define SKB_STRUCT	256  /* SKB_DATA_ALIGN(sizeof(struct sk_buff)) */
-#define SKB_MAX_HEAD0	(PAGE_SZ - SKB_SHINFO)	   /* SKB_MAX_HEAD(0) */
-#define SKB_MAX_ALLOC	(4 * PAGE_SZ - SKB_SHINFO) /* SKB_MAX_ORDER(0, 2) */
-#define MAX_SKB_FRAGS	17
-#define UNIX_FRAGS_SZ	32768 /* UNIX_SKB_FRAGS_SZ */
-#define CAP_SYS_ADMIN_K 21
-#define CAP_SYS_RESOURCE_K 24
+#define PAGE_SZ			 4096
+#define SKB_SHINFO		 320 /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
+#define SKB_STRUCT		 256 /* SKB_DATA_ALIGN(sizeof(struct sk_buff)) */
+#define SKB_MAX_HEAD0		 (PAGE_SZ - SKB_SHINFO)	    /* SKB_MAX_HEAD(0) */
+#define SKB_MAX_ALLOC		 (4 * PAGE_SZ - SKB_SHINFO) /* SKB_MAX_ORDER(0, 2) */
+#define MAX_SKB_FRAGS		 17
+#define UNIX_FRAGS_SZ		 32768 /* UNIX_SKB_FRAGS_SZ */
+#define CAP_SYS_ADMIN_K		 21
+#define CAP_SYS_RESOURCE_K	 24
 #define UNIX_INFLIGHT_TRIGGER_GC 16000
 
 static struct unix_sock *U(const struct socket *s)
@@ -88,7 +89,7 @@ static void queue_tail(struct unix_sock *u, struct unix_skb *skb)
 		u->rq_head = skb;
 	u->rq_tail = skb;
 	u->rq_len++;
-	unix_changed(u);
+	unix_changed(u, POLLIN);
 }
 
 /* Files start their flight with the message (unix_lock held). */
@@ -271,10 +272,13 @@ long unix_stream_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 		err = -EINVAL;
 		goto out;
 	}
+	/* At least one pass, as Linux's do-while: a zero-length read waits for data (and
+	 * takes the files of the message it finds). */
 	struct unix_skb *skb = u->rq_head;
-	while (copied < m->len) {
+	do {
 		if (!peek)
 			skb = u->rq_head;
+	again:
 		if (!skb) {
 			/* POSIX 1003.1g's order: enough data, error, shutdown, then wait. */
 			if (copied >= target)
@@ -290,7 +294,7 @@ long unix_stream_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 			if (err < 0)
 				break;
 			skb = u->rq_head;
-			continue;
+			goto again;
 		}
 		if (check_creds) {
 			if (!creds_eq(&skb->creds, &creds))
@@ -316,7 +320,7 @@ long unix_stream_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 				break;
 			unix_skb_unlink_head(u);
 			unix_skb_free(skb);
-			unix_changed(u);
+			unix_changed(u, UNIX_NO_GAIN);
 			if (m->fds)
 				break;
 		} else {
@@ -329,7 +333,7 @@ long unix_stream_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 			if (!skb)
 				break; /* a peek never waits once it has something */
 		}
-	}
+	} while (copied < m->len);
 	if (check_creds)
 		m->creds = creds;
 out:
@@ -426,7 +430,7 @@ long unix_dgram_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 				u->peer = NULL;
 				u->state = UNIX_CLOSE;
 				unix_dgram_disconnected(u, other);
-				unix_changed(u);
+				unix_changed(u, 0);
 				unix_put(other);
 				err = -ECONNREFUSED;
 			}
@@ -441,7 +445,8 @@ long unix_dgram_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 			err = -EPIPE;
 			goto out_unlock;
 		}
-		if (other != u && other->peer != u && other->rq_len > (unsigned)other->max_backlog) {
+		if (other != u && other->peer != u &&
+		    other->rq_len > (unsigned)other->max_backlog) {
 			err = unix_wait(&other->cv, &timeo, deadline);
 			if (err < 0)
 				goto out_unlock;
@@ -521,9 +526,12 @@ long unix_dgram_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 		unix_fds_leave(skb->fds);
 		m->fds = skb->fds;
 		skb->fds = NULL;
+		bool was_full = u->rq_len > (unsigned)u->max_backlog;
 		unix_skb_unlink_head(u);
 		unix_skb_free(skb);
-		unix_changed(u); /* queue room for senders waiting on it */
+		unix_changed(u, UNIX_NO_GAIN); /* queue room for senders waiting on it */
+		if (was_full)
+			unix_queue_room(u);
 	} else if (skb->fds) {
 		m->fds = scm_fds_dup(skb->fds);
 	}

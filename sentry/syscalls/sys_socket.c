@@ -204,8 +204,9 @@ long sys_connect(struct task *t, const uint64_t a[6])
 		return err;
 	err = addr_from_guest(t, a[1], (int)a[2], &ss);
 	if (err == 0)
-		err = s->ops->connect ? s->ops->connect(s, &ss, (socklen_t)(int)a[2], nonblocking(f))
-				      : -EOPNOTSUPP;
+		err = s->ops->connect
+			  ? s->ops->connect(s, &ss, (socklen_t)(int)a[2], nonblocking(f))
+			  : -EOPNOTSUPP;
 	file_put(f);
 	return sock_syscall_ret(t, err);
 }

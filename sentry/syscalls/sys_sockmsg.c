@@ -27,15 +27,15 @@
 #include "sentry/syscalls/table.h"
 #include "sentry/task.h"
 
-#define UIO_MAXIOV_K	 1024
-#define MAX_RW_COUNT	 (INT_MAX & ~4095L)
-#define RW_CHUNK	 (1L << 20)
+#define UIO_MAXIOV_K	  1024
+#define MAX_RW_COUNT	  (INT_MAX & ~4095L)
+#define RW_CHUNK	  (1L << 20)
 #define MSG_CMSG_COMPAT_K 0x80000000u
-#define MSG_WAITFORONE_K 0x10000
-#define CAP_SETGID_K	 6
-#define CAP_SETUID_K	 7
-#define CAP_SYS_ADMIN_K	 21
-#define OVERFLOW_ID_K	 65534 /* what "no id" reads as (Linux's overflowuid) */
+#define MSG_WAITFORONE_K  0x10000
+#define CAP_SETGID_K	  6
+#define CAP_SETUID_K	  7
+#define CAP_SYS_ADMIN_K	  21
+#define OVERFLOW_ID_K	  65534 /* what "no id" reads as (Linux's overflowuid) */
 /* The largest control answer: credentials and a full SCM_RIGHTS. */
 #define CTL_OUT_MAX (CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(SCM_MAX_FD_K * sizeof(int)))
 
@@ -70,13 +70,6 @@ static bool nonblocking(const struct file *f)
 	return __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK;
 }
 
-/* Linux's access_ok(): the range lies in user space. */
-static bool user_range_ok(uint64_t buf, uint64_t len)
-{
-	const uint64_t top = 0x7ffffffff000ULL;
-	return len <= top && buf <= top - len;
-}
-
 /* Linux's import_iovec: each length non-negative and in user space, the total capped at
  * MAX_RW_COUNT (the excess trimmed off the last vectors). */
 static long import_iov(struct task *t, uint64_t uiov, uint64_t cnt, struct kiov *out)
@@ -96,7 +89,7 @@ static long import_iov(struct task *t, uint64_t uiov, uint64_t cnt, struct kiov 
 		size_t len = out->v[i].iov_len;
 		if ((ssize_t)len < 0)
 			return -EINVAL;
-		if (!user_range_ok((uint64_t)(uintptr_t)out->v[i].iov_base, len))
+		if (!guest_range_ok((uint64_t)(uintptr_t)out->v[i].iov_base, len))
 			return -EFAULT;
 		if (len > MAX_RW_COUNT - out->total)
 			out->v[i].iov_len = len = MAX_RW_COUNT - out->total;
@@ -341,8 +334,8 @@ static long send_args_from_msghdr(struct task *t, uint64_t umsg, struct send_arg
 	return 0;
 }
 
-static long sendmsg_one(struct task *t, struct socket *s, struct file *f, uint64_t umsg,
-			int flags, bool *complete)
+static long sendmsg_one(struct task *t, struct socket *s, struct file *f, uint64_t umsg, int flags,
+			bool *complete)
 {
 	struct send_args sa;
 	long err = send_args_from_msghdr(t, umsg, &sa);
@@ -370,7 +363,7 @@ long sys_sendto(struct task *t, const uint64_t a[6])
 	bool complete;
 	long err;
 	size_t len = a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : a[2];
-	if (!user_range_ok(a[1], len))
+	if (!guest_range_ok(a[1], len))
 		return -EFAULT;
 	struct socket *s = sockfd_get(t, (int)a[0], &f, &err);
 	if (!s)
@@ -494,8 +487,8 @@ static long do_recv(struct task *t, struct socket *s, struct file *f, const stru
 
 /* Appends one control message to out (Linux's put_cmsg): truncated to what room is left,
  * with MSG_CTRUNC. */
-static void put_cmsg(char *out, size_t *off, size_t *room, int type, const void *data,
-		     size_t len, int *msg_flags)
+static void put_cmsg(char *out, size_t *off, size_t *room, int type, const void *data, size_t len,
+		     int *msg_flags)
 {
 	if (*room < sizeof(struct cmsghdr)) {
 		*msg_flags |= MSG_CTRUNC;
@@ -582,8 +575,8 @@ static long put_control(struct task *t, struct socket *s, struct sock_msg *m, ui
 }
 
 /* recvmsg of the msghdr at umsg. */
-static long recvmsg_one(struct task *t, struct socket *s, struct file *f, uint64_t umsg,
-			int flags, int *out_flags)
+static long recvmsg_one(struct task *t, struct socket *s, struct file *f, uint64_t umsg, int flags,
+			int *out_flags)
 {
 	struct umsghdr mh;
 	struct kiov iov;
@@ -636,7 +629,7 @@ long sys_recvfrom(struct task *t, const uint64_t a[6])
 	struct sock_msg m = {0};
 	long err;
 	size_t len = a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : a[2];
-	if (!user_range_ok(a[1], len))
+	if (!guest_range_ok(a[1], len))
 		return -EFAULT;
 	struct socket *s = sockfd_get(t, (int)a[0], &f, &err);
 	if (!s)

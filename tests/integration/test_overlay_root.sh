@@ -10,7 +10,7 @@ host_state() {
 	# Everything the sandboxed commands below could have touched on the host.
 	stat -c '%n %s %Y %a' /etc/passwd /etc/hostname /usr/bin/env 2>&1
 	ls -la /etc | md5sum
-	ls -la /var/tmp | grep -c cvisor-ovl- || true
+	ls -la /var/tmp | grep -c "cvisor-ovl-$$" || true
 	ls "$PROBE" 2>&1
 }
 BEFORE=$(host_state)

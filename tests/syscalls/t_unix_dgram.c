@@ -5,6 +5,7 @@
 #include "unix_util.h"
 
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 
 static int dgram_at(const char *path)
@@ -68,7 +69,7 @@ static void names_and_boundaries(void)
 	memset(&from, 0, sizeof(from));
 	OK(recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl));
 	EXPECT_TRUE("short_name_buffer", fl == sizeof(sa_family_t) + 4 && from.sun_path[0] == 's' &&
-						 from.sun_path[1] == 0);
+					     from.sun_path[1] == 0);
 	/* Sending to itself. */
 	EXPECT_VAL("to_self", sendto(r, "me", 2, 0, (struct sockaddr *)&to, tl), 2);
 	EXPECT_VAL("from_self", recv(r, buf, sizeof(buf), 0), 2);
@@ -162,7 +163,15 @@ static void queue_limits(void)
 	EXPECT_TRUE("queue_limit_eagain", e == EAGAIN && sent > 1);
 	OK(connect(s, (struct sockaddr *)&a, al));
 	EXPECT_VAL("one_way_full_not_writable", revents(s) & POLLOUT, 0);
+	/* The receiver's reading is an event for the sender, edge-triggered epoll sees it. */
+	int ep = OK(epoll_create1(0));
+	struct epoll_event ev = {.events = EPOLLOUT | EPOLLET};
+	OK(epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev));
+	EXPECT_VAL("et_full_nothing", epoll_wait(ep, &ev, 1, 0), 0);
 	CHECK_EQ(recv(r, buf, sizeof(buf), 0), 1);
+	EXPECT_VAL("et_room_reported", epoll_wait(ep, &ev, 1, 2000), 1);
+	EXPECT_VAL("et_reported_once", epoll_wait(ep, &ev, 1, 0), 0);
+	close(ep);
 	EXPECT_VAL("room_after_recv", revents(s) & POLLOUT, POLLOUT);
 	CHECK_EQ(send(s, "y", 1, 0), 1);
 	EXPECT_ERR("full_again", send(s, "y", 1, 0), EAGAIN);
@@ -239,6 +248,60 @@ static void buffers_and_shutdown(void)
 	close(sv[1]);
 }
 
+static void mmsg_and_errors(void)
+{
+	int sv[2], v;
+	socklen_t vl = sizeof(v);
+	char bufs[4][8];
+	struct iovec iov[4];
+	struct mmsghdr mm[4];
+	OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	memset(mm, 0, sizeof(mm));
+	const char *words[3] = {"one", "three", "xy"};
+	for (int i = 0; i < 3; i++) {
+		iov[i].iov_base = (void *)words[i];
+		iov[i].iov_len = strlen(words[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	EXPECT_VAL("sendmmsg", sendmmsg(sv[0], mm, 3, 0), 3);
+	EXPECT_TRUE("sendmmsg_lens",
+		    mm[0].msg_len == 3 && mm[1].msg_len == 5 && mm[2].msg_len == 2);
+	memset(mm, 0, sizeof(mm));
+	for (int i = 0; i < 4; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = sizeof(bufs[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	EXPECT_VAL("recvmmsg_waitforone", recvmmsg(sv[1], mm, 4, MSG_WAITFORONE, NULL), 3);
+	EXPECT_TRUE("recvmmsg_lens", mm[0].msg_len == 3 && mm[1].msg_len == 5 &&
+					 mm[2].msg_len == 2 && memcmp(bufs[1], "three", 5) == 0);
+	CHECK_EQ(send(sv[0], "a", 1, 0), 1);
+	CHECK_EQ(send(sv[0], "b", 1, 0), 1);
+	struct timespec tmo = {5, 0};
+	EXPECT_VAL("recvmmsg_timeout_vlen", recvmmsg(sv[1], mm, 2, 0, &tmo), 2);
+	EXPECT_TRUE("recvmmsg_timeout_left", tmo.tv_sec <= 5 && tmo.tv_sec >= 0);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* A socket that leaves a peer connected back to it with unread datagrams: the peer
+	 * hears ECONNRESET once (SO_ERROR reads and clears it). */
+	OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	CHECK_EQ(send(sv[0], "lost", 4, 0), 4);
+	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+	OK(connect(sv[1], &unspec, sizeof(unspec)));
+	EXPECT_VAL("reset_poll", revents(sv[0]) & POLLERR, POLLERR);
+	OK(getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &v, &vl));
+	EXPECT_VAL("so_error_reset", v, ECONNRESET);
+	OK(getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &v, &vl));
+	EXPECT_VAL("so_error_cleared", v, 0);
+	char b[8];
+	EXPECT_ERR("queue_purged", recv(sv[1], b, sizeof(b), MSG_DONTWAIT), EAGAIN);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -247,6 +310,7 @@ int main(void)
 	connections();
 	queue_limits();
 	buffers_and_shutdown();
+	mmsg_and_errors();
 	scratch_leave();
 	return done();
 }

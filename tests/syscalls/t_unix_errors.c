@@ -280,7 +280,8 @@ static void option_errors(void)
 	EXPECT_ERR("getsockopt_neg_len", getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &vl), EINVAL);
 	vl = sizeof(v);
 	EXPECT_ERR("getsockopt_level_tcp", getsockopt(s, 6, 1, &v, &vl), EOPNOTSUPP);
-	EXPECT_ERR("getsockopt_efault_len", syscall(SYS_getsockopt, s, SOL_SOCKET, SO_TYPE, &v, BADPTR), EFAULT);
+	EXPECT_ERR("getsockopt_efault_len",
+		   syscall(SYS_getsockopt, s, SOL_SOCKET, SO_TYPE, &v, BADPTR), EFAULT);
 	vl = 2;
 	EXPECT_VAL("getsockopt_short", getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &vl), 0);
 	EXPECT_VAL("getsockopt_short_len", vl, 2);
@@ -304,8 +305,7 @@ static void option_errors(void)
 	EXPECT_ERR("setsockopt_sndlowat", setsockopt(s, SOL_SOCKET, SO_SNDLOWAT, &v, sizeof(v)),
 		   ENOPROTOOPT);
 	EXPECT_ERR("setsockopt_level_tcp", setsockopt(s, 6, 1, &v, sizeof(v)), EOPNOTSUPP);
-	EXPECT_ERR("setsockopt_efault", setsockopt(s, SOL_SOCKET, SO_REUSEADDR, BADPTR, 4),
-		   EFAULT);
+	EXPECT_ERR("setsockopt_efault", setsockopt(s, SOL_SOCKET, SO_REUSEADDR, BADPTR, 4), EFAULT);
 	struct timeval tv = {1, 1000000};
 	EXPECT_ERR("timeo_edom", setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), EDOM);
 	EXPECT_ERR("timeo_short", setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, 8), EINVAL);

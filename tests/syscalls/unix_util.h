@@ -90,8 +90,8 @@ __attribute__((unused)) static void read_all(int fd, void *buf, size_t n)
 	while (got < n) {
 		ssize_t r = read(fd, (char *)buf + got, n - got);
 		if (r <= 0)
-			check_fail(__FILE__, __LINE__, "read_all: %zd after %zu of %zu (errno %s)", r,
-				   got, n, errname(errno));
+			check_fail(__FILE__, __LINE__, "read_all: %zd after %zu of %zu (errno %s)",
+				   r, got, n, errname(errno));
 		got += (size_t)r;
 	}
 }

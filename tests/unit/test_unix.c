@@ -192,9 +192,9 @@ static void test_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_create_checks),	cmocka_unit_test(test_stream_pair),
-	    cmocka_unit_test(test_dgram_names),		cmocka_unit_test(test_rights_and_release),
-	    cmocka_unit_test(test_gc_cycle),		cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_create_checks), cmocka_unit_test(test_stream_pair),
+	    cmocka_unit_test(test_dgram_names),	  cmocka_unit_test(test_rights_and_release),
+	    cmocka_unit_test(test_gc_cycle),	  cmocka_unit_test(test_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
