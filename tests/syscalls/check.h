@@ -129,6 +129,68 @@ static inline const char *errname(int e)
 		return "EOPNOTSUPP";
 	case ETIMEDOUT:
 		return "ETIMEDOUT";
+	case EDEADLK:
+		return "EDEADLK";
+	case ENOLCK:
+		return "ENOLCK";
+	case EILSEQ:
+		return "EILSEQ";
+	case ENOTSOCK:
+		return "ENOTSOCK";
+	case EDESTADDRREQ:
+		return "EDESTADDRREQ";
+	case EMSGSIZE:
+		return "EMSGSIZE";
+	case EPROTOTYPE:
+		return "EPROTOTYPE";
+	case ENOPROTOOPT:
+		return "ENOPROTOOPT";
+	case EPROTONOSUPPORT:
+		return "EPROTONOSUPPORT";
+	case ESOCKTNOSUPPORT:
+		return "ESOCKTNOSUPPORT";
+	case EAFNOSUPPORT:
+		return "EAFNOSUPPORT";
+	case EADDRINUSE:
+		return "EADDRINUSE";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	case ECONNABORTED:
+		return "ECONNABORTED";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case ENOBUFS:
+		return "ENOBUFS";
+	case EISCONN:
+		return "EISCONN";
+	case ENOTCONN:
+		return "ENOTCONN";
+	case ESHUTDOWN:
+		return "ESHUTDOWN";
+	case ETOOMANYREFS:
+		return "ETOOMANYREFS";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case EALREADY:
+		return "EALREADY";
+	case EINPROGRESS:
+		return "EINPROGRESS";
+	case ESTALE:
+		return "ESTALE";
+	case EDOM:
+		return "EDOM";
+	case ENOTBLK:
+		return "ENOTBLK";
+	case ECANCELED:
+		return "ECANCELED";
+	case EOWNERDEAD:
+		return "EOWNERDEAD";
+	case ENOTRECOVERABLE:
+		return "ENOTRECOVERABLE";
 	default:
 		snprintf(buf, sizeof(bufs[0]), "errno=%d", e);
 		return buf;
