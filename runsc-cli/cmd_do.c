@@ -121,7 +121,7 @@ int cmd_do(const struct global_opts *g, int argc, char **argv)
 	if (first == -2)
 		return EXIT_RUNTIME;
 	if (first < 0) {
-		cli_error("do: usage: cvisor do [--platform=ptrace] [--strace] [--cwd DIR] "
+		cli_error("do: usage: cvisor do [--platform=ptrace|seccomp] [--strace] [--cwd DIR] "
 			  "[--pids-limit N] [--volume HOST:GUEST[:ro]] [--] CMD [ARGS...]");
 		return EXIT_NOT_FOUND;
 	}

@@ -58,7 +58,7 @@ int setup_option(struct setup_opts *o, const char *who, int c, const char *arg)
 	case SETUP_O_PLATFORM:
 		o->pl = platform_by_name(arg);
 		if (!o->pl) {
-			cli_error("%s: --platform: unknown platform '%s' (known: ptrace)", who,
+			cli_error("%s: --platform: unknown platform '%s' (known: ptrace, seccomp)", who,
 				  arg);
 			return -1;
 		}

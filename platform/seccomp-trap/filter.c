@@ -33,8 +33,8 @@
 #include <unistd.h>
 
 static const int host_calls[] = {
-    SCMP_SYS(mmap),   SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(mremap),
-    SCMP_SYS(madvise), SCMP_SYS(msync), SCMP_SYS(close),
+    SCMP_SYS(mmap),    SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(mremap),
+    SCMP_SYS(madvise), SCMP_SYS(msync),	 SCMP_SYS(close),
 };
 
 bool sc_host_syscall_allowed(long nr)

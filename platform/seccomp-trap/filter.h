@@ -12,7 +12,7 @@
 
 /* The clone flags the server uses, the only ones its filter lets through. */
 #define SC_CLONE_THREAD_FLAGS                                                                      \
-	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |       \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |        \
 	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 #define SC_CLONE_VM_PROC_FLAGS                                                                     \
 	(CLONE_VM | CLONE_PARENT | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)

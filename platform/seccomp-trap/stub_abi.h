@@ -52,35 +52,39 @@
 #define SC_CMD_EXIT    2 /* guest thread: exit the host thread */
 #define SC_CMD_SYSCALL 3 /* server: run nr(args) */
 #define SC_CMD_CLONE   4 /* server: clone(args); the child becomes guest thread slot_arg */
-#define SC_CMD_FORK    5 /* server: clone(args) without CLONE_VM; the child maps the shared
-			    file whose Sentry fd is slot_arg over the region and serves it */
+#define SC_CMD_FORK                                                                                \
+	5 /* server: clone(args) without CLONE_VM; the child maps the shared                       \
+	     file whose Sentry fd is slot_arg over the region and serves it */
 
 /* struct sc_out.parked */
 #define SC_PARKED_READY	 1
 #define SC_PARKED_FAILED 2
 
 /* Offsets for the assembly (checked against the structures below). */
-#define SC_IN_CMD_SEQ	0
-#define SC_IN_CMD	4
-#define SC_IN_NR	8
-#define SC_IN_ARGS	16
-#define SC_IN_SLOT_ARG	64
-#define SC_IN_FS_BASE	72
-#define SC_IN_GS_BASE	80
-#define SC_IN_ALTSTACK	88
-#define SC_IN_FRAME	128
-#define SC_IN_FRAME_UC	(SC_IN_FRAME + 8)
-#define SC_IN_XSAVE	0x1000
-#define SC_OUT_TRAP_SEQ 0
-#define SC_OUT_PARKED	4
-#define SC_OUT_TID	8
-#define SC_OUT_DONE_SEQ 12
-#define SC_OUT_RESULT	16
+#define SC_IN_CMD_SEQ	     0
+#define SC_IN_CMD	     4
+#define SC_IN_NR	     8
+#define SC_IN_ARGS	     16
+#define SC_IN_SLOT_ARG	     64
+#define SC_IN_FS_BASE	     72
+#define SC_IN_GS_BASE	     80
+#define SC_IN_ALTSTACK	     88
+#define SC_IN_FRAME	     128
+#define SC_IN_FRAME_UC	     (SC_IN_FRAME + 8)
+#define SC_IN_XSAVE	     0x1000
+#define SC_OUT_TRAP_SEQ	     0
+#define SC_OUT_PARKED	     4
+#define SC_OUT_TID	     8
+#define SC_OUT_DONE_SEQ	     12
+#define SC_OUT_RESULT	     16
+#define SC_OUT_STUB_WAITING  36
+#define SC_IN_SENTRY_WAITING 116
 
-#define SC_G_SENTRY_PID 0
-#define SC_G_FSGSBASE	8
-#define SC_G_APP_PROG	16 /* struct sock_fprog */
-#define SC_G_SPIN	48
+#define SC_G_SENTRY_PID	 0
+#define SC_G_FSGSBASE	 8
+#define SC_G_APP_PROG	 16 /* struct sock_fprog */
+#define SC_G_SPIN	 48
+#define SC_G_SERVER_SPIN 56
 
 #define SC_XSAVE_MAX 0x2000
 
@@ -150,10 +154,11 @@ struct sc_fprog {
 /* The head of the read-only half: written by the Sentry before the stub starts. */
 struct sc_globals {
 	uint64_t sentry_pid;
-	uint64_t fsgsbase; /* the CPU and kernel let user code use rdfsbase and friends */
-	struct sc_fprog app_prog; /* what every guest thread installs on itself */
+	uint64_t fsgsbase;	     /* the CPU and kernel let user code use rdfsbase and friends */
+	struct sc_fprog app_prog;    /* what every guest thread installs on itself */
 	struct sc_fprog server_prog; /* what the server installs at startup (inherited) */
-	uint64_t spin; /* pause loops before a futex wait, when the other side may be running */
+	uint64_t spin; /* pause loops before a futex wait, when the other side may be running: */
+	uint64_t server_spin; /* a guest thread's handler's and the server's */
 	struct sc_bpf_insn app_insns[SC_PROG_MAX];
 	struct sc_bpf_insn server_insns[SC_PROG_MAX];
 };
@@ -167,8 +172,9 @@ struct sc_in {
 	uint64_t slot_arg;
 	uint64_t fs_base, gs_base; /* RESUME: set before entering the guest */
 	struct sc_stack altstack;  /* the slot's signal stack, for sigaltstack() */
-	uint32_t fp_pending; /* the Sentry's own note: xsave holds the next resume's state */
-	uint8_t pad0[SC_IN_FRAME - 116];
+	uint32_t fp_pending;	   /* the Sentry's own note: xsave holds the next resume's state */
+	uint32_t sentry_waiting;   /* the Sentry sleeps on the out-slot: wake it */
+	uint8_t pad0[SC_IN_FRAME - 120];
 	struct sc_rt_sigframe frame; /* RESUME: what rt_sigreturn restores */
 	uint8_t pad1[SC_IN_XSAVE - SC_IN_FRAME - sizeof(struct sc_rt_sigframe)];
 	uint8_t xsave[SC_XSAVE_MAX] __attribute__((aligned(64)));
@@ -183,14 +189,14 @@ struct sc_out {
 	int64_t result;	   /* server: its result */
 	uint64_t vdso;	   /* server at startup: AT_SYSINFO_EHDR */
 	int32_t signo;
-	int32_t pad;
+	uint32_t stub_waiting; /* the thread sleeps on its in-slot: wake it */
 	uint64_t fs_base, gs_base;
 	struct sc_sigcontext mc; /* the trap's registers (mc.fpstate: the frame's XSAVE area) */
 	uint8_t info[128];
 };
 
-#define SC_IN(k)  ((struct sc_in *)(uintptr_t)(SC_IN_SLOTS + (uint64_t)(k) * SC_IN_SLOT_SZ))
-#define SC_OUT(k) ((struct sc_out *)(uintptr_t)(SC_OUT_BASE + (uint64_t)(k) * SC_OUT_SLOT_SZ))
+#define SC_IN(k)   ((struct sc_in *)(uintptr_t)(SC_IN_SLOTS + (uint64_t)(k)*SC_IN_SLOT_SZ))
+#define SC_OUT(k)  ((struct sc_out *)(uintptr_t)(SC_OUT_BASE + (uint64_t)(k)*SC_OUT_SLOT_SZ))
 #define SC_GLOBALS ((const struct sc_globals *)(uintptr_t)SC_RO_BASE)
 
 _Static_assert(sizeof(struct sc_globals) <= SC_GLOBALS_SZ, "globals fit");
@@ -208,6 +214,12 @@ _Static_assert(__builtin_offsetof(struct sc_out, parked) == SC_OUT_PARKED, "asm 
 _Static_assert(__builtin_offsetof(struct sc_out, tid) == SC_OUT_TID, "asm offset");
 _Static_assert(__builtin_offsetof(struct sc_out, done_seq) == SC_OUT_DONE_SEQ, "asm offset");
 _Static_assert(__builtin_offsetof(struct sc_out, result) == SC_OUT_RESULT, "asm offset");
+_Static_assert(__builtin_offsetof(struct sc_out, stub_waiting) == SC_OUT_STUB_WAITING,
+	       "asm offset");
+_Static_assert(__builtin_offsetof(struct sc_in, sentry_waiting) == SC_IN_SENTRY_WAITING,
+	       "asm offset");
+_Static_assert(__builtin_offsetof(struct sc_globals, server_spin) == SC_G_SERVER_SPIN,
+	       "asm offset");
 _Static_assert(__builtin_offsetof(struct sc_globals, app_prog) == SC_G_APP_PROG, "asm offset");
 _Static_assert(__builtin_offsetof(struct sc_globals, fsgsbase) == SC_G_FSGSBASE, "asm offset");
 _Static_assert(__builtin_offsetof(struct sc_globals, spin) == SC_G_SPIN, "asm offset");

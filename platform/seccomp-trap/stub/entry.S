@@ -83,6 +83,9 @@ server_loop:
 server_done:
 	mov %rax, SC_OUT_RESULT(%r14)
 	mov %r13d, SC_OUT_DONE_SEQ(%r14)
+	mfence			/* the result, then whether the Sentry sleeps (it may spin first) */
+	cmpl $0, SC_IN_SENTRY_WAITING(%r15)
+	je server_loop
 	lea SC_OUT_DONE_SEQ(%r14), %rdi
 	mov $FUTEX_WAKE, %esi
 	mov $1, %edx
@@ -94,7 +97,7 @@ server_busy:
 	jmp server_loop
 server_wait:
 	movabs $SC_RO_BASE, %rcx	/* spin first, as the Sentry asks */
-	mov SC_G_SPIN(%rcx), %rcx
+	mov SC_G_SERVER_SPIN(%rcx), %rcx
 	test %rcx, %rcx
 	jz 7f
 4:	pause
@@ -102,12 +105,18 @@ server_wait:
 	jne server_loop
 	dec %rcx
 	jnz 4b
-7:	lea SC_IN_CMD_SEQ(%r15), %rdi
+	/* Then sleep, saying so first: the Sentry wakes only a sleeper. */
+7:	movl $1, SC_OUT_STUB_WAITING(%r14)
+	mfence
+	cmp SC_IN_CMD_SEQ(%r15), %r13d
+	jne 8f
+	lea SC_IN_CMD_SEQ(%r15), %rdi
 	mov $FUTEX_WAIT, %esi
 	mov %r13d, %edx
 	xor %r10d, %r10d
 	mov $__NR_futex, %eax
 	syscall
+8:	movl $0, SC_OUT_STUB_WAITING(%r14)
 	jmp server_loop
 
 /*

@@ -191,8 +191,11 @@ void stub_handler(int sig, void *info, void *ucontext)
 	o->signo = sig;
 	o->fs_base = fs;
 	o->gs_base = gs;
-	__atomic_fetch_add(&o->trap_seq, 1, __ATOMIC_RELEASE);
-	futex_wake(&o->trap_seq);
+	/* The trap, then whether the Sentry sleeps (it may spin first): both sides publish, then
+	 * look at the other's flag, with full barriers in between, so no wake is lost. */
+	__atomic_fetch_add(&o->trap_seq, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&in->sentry_waiting, __ATOMIC_SEQ_CST))
+		futex_wake(&o->trap_seq);
 
 	uint64_t spin = SC_GLOBALS->spin;
 	for (;;) {
@@ -203,7 +206,10 @@ void stub_handler(int sig, void *info, void *ucontext)
 			__asm__ volatile("pause");
 			continue;
 		}
-		sys6(__NR_futex, (long)&in->cmd_seq, FUTEX_WAIT, seen, 0, 0, 0);
+		__atomic_store_n(&o->stub_waiting, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&in->cmd_seq, __ATOMIC_SEQ_CST) == seen)
+			sys6(__NR_futex, (long)&in->cmd_seq, FUTEX_WAIT, seen, 0, 0, 0);
+		__atomic_store_n(&o->stub_waiting, 0, __ATOMIC_RELAXED);
 	}
 	if (in->cmd != SC_CMD_RESUME)
 		for (;;)
