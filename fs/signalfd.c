@@ -147,28 +147,6 @@ static void fill_record(struct signalfd_siginfo *r, const siginfo_t *si)
 	}
 }
 
-/* Takes the lowest pending signal of set for t: its own first, then one parked on a sibling
- * that blocks it (as rt_sigtimedwait). 0 when none. */
-static int take_signal(struct task *t, uint64_t set, siginfo_t *info)
-{
-	pthread_mutex_lock(&t->sig_lock);
-	int sig = signal_dequeue(t, set, info);
-	pthread_mutex_unlock(&t->sig_lock);
-	if (sig || !t->proc)
-		return sig;
-	struct sandbox *sb = t->sb;
-	pthread_mutex_lock(&sb->lock);
-	for (struct task *o = t->proc->threads; o && !sig; o = o->next_thread) {
-		if (o == t)
-			continue;
-		pthread_mutex_lock(&o->sig_lock);
-		sig = signal_dequeue(o, set & o->sigmask, info);
-		pthread_mutex_unlock(&o->sig_lock);
-	}
-	pthread_mutex_unlock(&sb->lock);
-	return sig;
-}
-
 /* --- the file ------------------------------------------------------------------------------ */
 
 static uint64_t mask_of(const struct file *f)
@@ -190,7 +168,7 @@ static long sfd_read(struct file *f, void *buf, size_t len, int64_t *off)
 		return -EAGAIN;
 	while (done < n) {
 		uint64_t seq = vfs_io_seq(); /* before looking: a signal after it changes it */
-		if (!take_signal(t, mask_of(f), &info)) {
+		if (!signal_take_for_wait(t, mask_of(f), &info)) {
 			if (done)
 				break;
 			if (nonblocking(f))

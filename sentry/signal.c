@@ -427,3 +427,23 @@ int signal_send(struct task *t, int sig, const siginfo_t *info)
 		signalfd_notify(); /* a signalfd of t's may be readable now */
 	return err;
 }
+
+int signal_take_for_wait(struct task *t, uint64_t set, siginfo_t *info)
+{
+	pthread_mutex_lock(&t->sig_lock);
+	int sig = signal_dequeue(t, set, info);
+	pthread_mutex_unlock(&t->sig_lock);
+	if (sig || !t->proc)
+		return sig;
+	struct sandbox *sb = t->sb;
+	pthread_mutex_lock(&sb->lock);
+	for (struct task *o = t->proc->threads; o && !sig; o = o->next_thread) {
+		if (o == t)
+			continue;
+		pthread_mutex_lock(&o->sig_lock);
+		sig = signal_dequeue(o, set & o->sigmask, info);
+		pthread_mutex_unlock(&o->sig_lock);
+	}
+	pthread_mutex_unlock(&sb->lock);
+	return sig;
+}

@@ -64,6 +64,10 @@ int signal_send(struct task *t, int sig, const siginfo_t *info);
 /* Takes the lowest pending signal of set (caller holds t->sig_lock): its number, and its
  * info in *info; 0 when none. Real-time signals leave one queued instance at a time. */
 int signal_dequeue(struct task *t, uint64_t set, siginfo_t *info);
+/* For sigtimedwait and signalfd: the lowest pending signal of set for t, its own first, then
+ * one parked on a sibling thread that blocks it (a process-directed signal that arrived before
+ * the wait: there is no process-wide pending set yet). 0 when none. */
+int signal_take_for_wait(struct task *t, uint64_t set, siginfo_t *info);
 
 /* After a change of sig's action (caller holds t->sig_lock): if sig is now ignored, its
  * pending instances go. */

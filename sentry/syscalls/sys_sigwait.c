@@ -47,29 +47,6 @@ long sys_rt_sigpending(struct task *t, const uint64_t a[6])
 	return copy_to_guest(t, a[0], &set, a[1]);
 }
 
-/* Takes the lowest signal of set that is pending, or 0. */
-static int dequeue(struct task *t, uint64_t set, siginfo_t *info)
-{
-	pthread_mutex_lock(&t->sig_lock);
-	int sig = signal_dequeue(t, set, info);
-	pthread_mutex_unlock(&t->sig_lock);
-	if (sig || !t->proc)
-		return sig;
-	/* A process-directed signal that arrived before the wait may be parked on a sibling
-	 * that blocks it (there is no process-wide pending set yet): take it from there. */
-	struct sandbox *sb = t->sb;
-	pthread_mutex_lock(&sb->lock);
-	for (struct task *o = t->proc->threads; o && !sig; o = o->next_thread) {
-		if (o == t)
-			continue;
-		pthread_mutex_lock(&o->sig_lock);
-		sig = signal_dequeue(o, set & o->sigmask, info);
-		pthread_mutex_unlock(&o->sig_lock);
-	}
-	pthread_mutex_unlock(&sb->lock);
-	return sig;
-}
-
 long sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
 {
 	uint64_t set;
@@ -87,7 +64,7 @@ long sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
 			return -EINVAL;
 		timeout = &ts;
 	}
-	int sig = dequeue(t, set, &info);
+	int sig = signal_take_for_wait(t, set, &info);
 	if (!sig) {
 		/* While waiting, the signals of set wake the task even when it blocks them (they
 		 * stay blocked: they are taken here, not delivered). */
@@ -98,7 +75,7 @@ long sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
 		pthread_mutex_lock(&t->sig_lock);
 		t->sigwait_set = 0;
 		pthread_mutex_unlock(&t->sig_lock);
-		sig = dequeue(t, set, &info);
+		sig = signal_take_for_wait(t, set, &info);
 		if (!sig)
 			return r == -EINTR ? -EINTR : -EAGAIN;
 	}
